@@ -1,0 +1,45 @@
+# gitproxy_sink: PGXS build of the server extension; the client library and the
+# gitproxy-sink command are built by client/Makefile (delegated below).
+
+EXTENSION  = gitproxy_sink
+EXTVERSION = 1.0
+MODULE_big = gitproxy_sink
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The 1.0 install script is assembled from one file per concern under
+# sql/install/ while 1.0 is unreleased; upgrade scripts are plain files.
+GPS_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built = $(GPS_INSTALL_SQL)
+DATA       = $(filter-out $(GPS_INSTALL_SQL),$(wildcard sql/$(EXTENSION)--*--*.sql))
+
+# pg_regress: inputs in test/sql, expected output in expected/ (test/expected
+# links to it because PostgreSQL 15's pg_regress reads both from --inputdir).
+REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+PG_CFLAGS  += -Werror
+endif
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(GPS_INSTALL_SQL): $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+.PHONY: client client-install client-clean
+all: client
+install: client-install
+clean: client-clean
+
+client:
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) WERROR=$(WERROR)
+client-install:
+	$(MAKE) -C client install PG_CONFIG=$(PG_CONFIG) DESTDIR=$(DESTDIR)
+client-clean:
+	$(MAKE) -C client clean

@@ -1,0 +1,23 @@
+/*
+ * compat.h
+ *     The one place where differences between PostgreSQL 13 and 17 are
+ *     papered over (PG_VERSION_NUM guards), so the rest of src/ reads as
+ *     plain server code.
+ */
+#ifndef GPS_COMPAT_H
+#define GPS_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 130000
+#error "gitproxy_sink requires PostgreSQL 13 or later"
+#endif
+
+/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15. */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* varatt.h was split out of postgres.h in 16 and is included by it there. */
+
+#endif							/* GPS_COMPAT_H */

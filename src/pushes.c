@@ -1,0 +1,369 @@
+/*
+ * pushes.c
+ *     The push store: write_audit, get_push, delete_push, get_pushes.
+ *
+ * A push document is kept whole in gitproxy.pushes.doc (stored jsonb form,
+ * json_codec.h) without its _id, which lives in its own column.  Generated
+ * columns hold the typed values that listings filter and sort on.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "func_args.h"
+#include "gitproxy_sink.h"
+#include "json_codec.h"
+#include "object_id.h"
+#include "pushes.h"
+#include "query_filter.h"
+#include "spi_plan.h"
+
+PG_FUNCTION_INFO_V1(gps_write_audit);
+PG_FUNCTION_INFO_V1(gps_get_push);
+PG_FUNCTION_INFO_V1(gps_delete_push);
+PG_FUNCTION_INFO_V1(gps_get_pushes);
+
+/* Keys owned by the review decision functions (kept by strict write_audit). */
+#define DECISION_KEYS "'{authorised,rejected,canceled,attestation,rejection}'::text[]"
+
+static GpsPlan write_audit_plan = {
+	"INSERT INTO gitproxy.pushes AS p (id, _id, doc) VALUES ($1, $2, $3 - '_id') "
+	"ON CONFLICT (id) DO UPDATE SET updated_at = now(), doc = CASE "
+	"WHEN $4 AND " GPS_PUSH_STATE_SQL("p") " <> 'pending' "
+	"THEN (EXCLUDED.doc - " DECISION_KEYS ") || "
+	"(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) "
+	" FROM jsonb_each(p.doc) e WHERE e.key = ANY (" DECISION_KEYS ")) "
+	"ELSE EXCLUDED.doc END",
+	4, {TEXTOID, TEXTOID, JSONBOID, BOOLOID}
+};
+
+static GpsPlan get_push_plan = {
+	"SELECT doc || jsonb_build_object('_id', _id) FROM gitproxy.pushes WHERE id = $1",
+	1, {TEXTOID}
+};
+
+static GpsPlan delete_push_plan = {
+	"WITH d AS (DELETE FROM gitproxy.pushes p WHERE p.id = $1 "
+	"RETURNING p.id, " GPS_PUSH_STATE_SQL("p") " AS state) "
+	"INSERT INTO gitproxy.decision_log "
+	"(push_id, decided_at, action, reviewer, payload, state_before, db_role) "
+	"SELECT d.id, clock_timestamp(), 'delete', NULL, NULL, d.state, session_user FROM d",
+	1, {TEXTOID}
+};
+
+/* The id of a push document: a non-empty JSON string, else "Invalid id". */
+static char *
+push_id_of(Jsonb *doc)
+{
+	JsonbValue	v;
+
+	if (!JB_ROOT_IS_OBJECT(doc))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("Invalid id"),
+				 errdetail("A push document must be a JSON object with a string \"id\".")));
+	if (getKeyJsonValueFromContainer(&doc->root, "id", 2, &v) == NULL ||
+		v.type != jbvString || v.val.string.len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("Invalid id"),
+				 errdetail("The push document's \"id\" must be a non-empty JSON string.")));
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+/*
+ * gitproxy.write_audit(push json) -> void
+ *     Sink method writeAudit(action).  Upsert keyed by the document's "id"
+ *     with replace semantics (fs backend): the stored document becomes the
+ *     given one; fields it lacks disappear.  A stored push keeps its _id; an
+ *     "_id" in the argument is ignored.  In strict review mode a push that has
+ *     a decision keeps its authorised/rejected/canceled flags, attestation and
+ *     rejection.  Errors: 22004 push is NULL; 22023 "Invalid id" (not an
+ *     object, id missing, not a string or empty); 22P02 malformed JSON.
+ */
+Datum
+gps_write_audit(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *doc = gps_arg_jsonb(fcinfo, 0, "push");
+	char	   *id = push_id_of(doc);
+	Datum		values[4];
+
+	values[0] = CStringGetTextDatum(id);
+	values[1] = CStringGetTextDatum(gps_object_id_new());
+	values[2] = JsonbPGetDatum(doc);
+	values[3] = BoolGetDatum(gps_strict_review);
+
+	SPI_connect();
+	gps_plan_exec(&write_audit_plan, values, NULL, false, 0);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * gitproxy.get_push(id text) -> json
+ *     Sink method getPush(id).  The full document including "_id", or NULL
+ *     when no push has that id.
+ */
+Datum
+gps_get_push(PG_FUNCTION_ARGS)
+{
+	char	   *id = gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	Datum		values[1];
+	text	   *result = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	values[0] = CStringGetTextDatum(id);
+	SPI_connect();
+	if (gps_plan_exec(&get_push_plan, values, NULL, true, 1) == 1)
+	{
+		bool		isnull;
+		Datum		d = gps_spi_getdatum(0, 1, &isnull);
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		result = gps_jsonb_to_json(DatumGetJsonbP(d));
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * gitproxy.delete_push(id text) -> void
+ *     Sink method deletePush(id).  Silent when absent.  A deletion is
+ *     appended to gitproxy.decision_log (action "delete", state before).
+ */
+Datum
+gps_delete_push(PG_FUNCTION_ARGS)
+{
+	char	   *id = gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	Datum		values[1];
+
+	values[0] = CStringGetTextDatum(id);
+	SPI_connect();
+	gps_plan_exec(&delete_push_plan, values, NULL, false, 0);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* The typed columns of gitproxy.pushes that listings filter on. */
+static const GpsTypedColumn push_columns[] = {
+	{"id", "p.id", GPS_COL_TEXT},
+	{"_id", "p._id", GPS_COL_TEXT},
+	{"type", "p.type", GPS_COL_TEXT},
+	{"url", "p.url", GPS_COL_TEXT},
+	{"userEmail", "p.user_email", GPS_COL_TEXT},
+	{"timestamp", "p.ts", GPS_COL_FLOAT8},
+	{"error", "p.error", GPS_COL_BOOL},
+	{"blocked", "p.blocked", GPS_COL_BOOL},
+	{"allowPush", "p.allow_push", GPS_COL_BOOL},
+	{"authorised", "p.authorised", GPS_COL_BOOL},
+	{"canceled", "p.canceled", GPS_COL_BOOL},
+	{"rejected", "p.rejected", GPS_COL_BOOL},
+};
+
+/* getPushes() without a query (contract §4.2.1). */
+#define DEFAULT_PUSH_QUERY \
+	"{\"error\": false, \"blocked\": true, \"allowPush\": false, " \
+	"\"authorised\": false, \"type\": \"push\"}"
+
+/*
+ * Keyset cursor: hex of the row's sort key, the timestamp's float8 bits
+ * (big-endian) followed by the id's bytes.  Opaque to callers.
+ */
+static char *
+cursor_encode(float8 ts, const char *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	union
+	{
+		float8		f;
+		uint64		u;
+	}			bits;
+	size_t		idlen = strlen(id);
+	char	   *out = palloc(16 + 2 * idlen + 1);
+	char	   *p = out;
+
+	bits.f = ts;
+	for (int shift = 60; shift >= 0; shift -= 4)
+		*p++ = hex[(bits.u >> shift) & 0xf];
+	for (size_t i = 0; i < idlen; i++)
+	{
+		unsigned char c = (unsigned char) id[i];
+
+		*p++ = hex[c >> 4];
+		*p++ = hex[c & 0xf];
+	}
+	*p = '\0';
+	return out;
+}
+
+static int
+hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void
+cursor_decode(const char *cursor, float8 *ts, char **id)
+{
+	size_t		len = strlen(cursor);
+	union
+	{
+		float8		f;
+		uint64		u;
+	}			bits;
+	char	   *out;
+
+	if (len < 18 || len % 2 != 0)
+		goto bad;
+	bits.u = 0;
+	for (int i = 0; i < 16; i++)
+	{
+		int			h = hexdigit(cursor[i]);
+
+		if (h < 0)
+			goto bad;
+		bits.u = (bits.u << 4) | (uint64) h;
+	}
+	out = palloc((len - 16) / 2 + 1);
+	for (size_t i = 16, j = 0; i < len; i += 2, j++)
+	{
+		int			hi = hexdigit(cursor[i]);
+		int			lo = hexdigit(cursor[i + 1]);
+
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			goto bad;
+		out[j] = (char) ((hi << 4) | lo);
+		out[j + 1] = '\0';
+	}
+	if (pg_verifymbstr(out, strlen(out), true) == false)
+		goto bad;
+	*ts = bits.f;
+	*id = out;
+	return;
+
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid cursor"),
+			 errdetail("Pass back a cursor value returned by gitproxy.get_pushes unchanged.")));
+}
+
+/*
+ * gitproxy.get_pushes(query json DEFAULT NULL, "limit" integer DEFAULT NULL,
+ *                     cursor text DEFAULT NULL)
+ *     -> TABLE(push json, cursor text)
+ *     Sink method getPushes(query).  NULL (or JSON null) query applies the
+ *     default filter {error: false, blocked: true, allowPush: false,
+ *     authorised: false, type: "push"}; {} matches every row.  Filter
+ *     semantics of contract §3 (see query_filter.h).  Rows ordered by
+ *     timestamp (epoch milliseconds) descending, then id descending; rows
+ *     whose timestamp is not a number come last.  Documents are returned
+ *     without "_id".  Each row's cursor resumes the listing after that row
+ *     (keyset pagination); without limit every matching row is returned.
+ *     Errors: 22023 bad query, key or cursor, negative limit.
+ */
+Datum
+gps_get_pushes(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *query;
+	GpsFilter	f;
+	StringInfoData sql;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext rowctx;
+	Portal		portal;
+
+	query = PG_ARGISNULL(0) ? NULL : gps_json_datum_to_jsonb(PG_GETARG_DATUM(0));
+	if (query != NULL && JB_ROOT_IS_SCALAR(query))
+	{
+		JsonbValue	v;
+
+		if (JsonbExtractScalar(&query->root, &v) && v.type == jbvNull)
+			query = NULL;		/* JSON null behaves like an absent query */
+	}
+	if (query == NULL)
+		query = gps_json_to_jsonb(DEFAULT_PUSH_QUERY, strlen(DEFAULT_PUSH_QUERY));
+
+	gps_filter_init(&f);
+	gps_filter_compile(&f, query, "p.doc", push_columns, lengthof(push_columns), NULL);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p WHERE %s",
+					 f.sql.data);
+	if (!PG_ARGISNULL(2))
+	{
+		float8		ts;
+		char	   *id;
+		int			tp,
+					ip;
+
+		cursor_decode(text_to_cstring(PG_GETARG_TEXT_PP(2)), &ts, &id);
+		tp = gps_filter_add_param(&f, FLOAT8OID, Float8GetDatum(ts));
+		ip = gps_filter_add_param(&f, TEXTOID, CStringGetTextDatum(id));
+		appendStringInfo(&sql, " AND (p.ts, p.id) < ($%d, $%d COLLATE \"C\")", tp, ip);
+	}
+	appendStringInfoString(&sql, " ORDER BY p.ts DESC, p.id DESC");
+	if (!PG_ARGISNULL(1))
+	{
+		int32		limit = PG_GETARG_INT32(1);
+		int			lp;
+
+		if (limit < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("limit must not be negative")));
+		lp = gps_filter_add_param(&f, INT8OID, Int64GetDatum((int64) limit));
+		appendStringInfo(&sql, " LIMIT $%d", lp);
+	}
+
+	store = gps_srf_begin(fcinfo, &tupdesc);
+	rowctx = AllocSetContextCreate(caller, "gitproxy get_pushes row",
+								   ALLOCSET_DEFAULT_SIZES);
+
+	SPI_connect();
+	portal = SPI_cursor_open_with_args(NULL, sql.data, f.nargs, f.argtypes,
+									   f.values, f.nulls, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			Datum		out[2];
+			bool		nulls[2] = {false, false};
+			MemoryContext old = MemoryContextSwitchTo(rowctx);
+			Datum		doc = gps_spi_getdatum(i, 1, &isnull);
+			float8		ts = DatumGetFloat8(gps_spi_getdatum(i, 2, &isnull));
+			char	   *id = TextDatumGetCString(gps_spi_getdatum(i, 3, &isnull));
+
+			out[0] = PointerGetDatum(gps_jsonb_to_json(DatumGetJsonbP(doc)));
+			out[1] = CStringGetTextDatum(cursor_encode(ts, id));
+			tuplestore_putvalues(store, tupdesc, out, nulls);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowctx);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextDelete(rowctx);
+	return (Datum) 0;
+}
