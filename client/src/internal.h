@@ -1,0 +1,122 @@
+/*
+ * internal.h - private declarations of libgitproxy_sink (not installed).
+ * Internal symbols are prefixed gpsi_ and hidden from the shared library.
+ */
+#ifndef GPS_INTERNAL_H
+#define GPS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include "gitproxy_sink.h"
+
+/* PostgreSQL type OIDs used as parameter types (stable catalog values). */
+#define GPSI_INT4OID		23
+#define GPSI_TEXTOID		25
+#define GPSI_JSONOID		114
+#define GPSI_TEXTARRAYOID	1009
+#define GPSI_TIMESTAMPTZOID	1184
+
+/* ---- growable string buffer (buf.c) ---- */
+typedef struct gpsi_buf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		oom;
+} gpsi_buf;
+
+void		gpsi_buf_init(gpsi_buf *b);
+void		gpsi_buf_put(gpsi_buf *b, const char *s, size_t n);
+void		gpsi_buf_puts(gpsi_buf *b, const char *s);
+void		gpsi_buf_printf(gpsi_buf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+void		gpsi_buf_json_string(gpsi_buf *b, const char *s);
+void		gpsi_buf_free(gpsi_buf *b);
+/* hand the contents to *out (or free them when out is NULL) */
+gps_status	gpsi_buf_finish(gpsi_buf *b, char **out, gps_error *err);
+
+/* ---- errors (error.c) ---- */
+void		gpsi_error_clear(gps_error *err);
+gps_status	gpsi_error_set(gps_error *err, gps_status category, const char *sqlstate,
+						   const char *fmt,...) __attribute__((format(printf, 4, 5)));
+gps_status	gpsi_error_from_result(gps_error *err, const PGresult *res, PGconn *conn);
+gps_status	gpsi_oom(gps_error *err);
+
+/* ---- client and pool (pool.c) ---- */
+typedef struct gpsi_conn
+{
+	PGconn	   *pg;
+	int64_t		created_ms;
+	int64_t		last_used_ms;
+	struct gpsi_conn *next;		/* idle list link */
+} gpsi_conn;
+
+struct gps_client
+{
+	/* configuration (strings owned) */
+	char	   *conninfo;		/* resolved; NULL = libpq environment */
+	char	   *application_name;	/* NULL = conninfo/PGAPPNAME/default */
+	int			min_size;
+	int			max_size;
+	int			acquire_timeout_ms;
+	int			connect_timeout_ms;
+	int			max_lifetime_ms;
+	int			idle_check_ms;
+	gps_log_fn	log_fn;
+	void	   *log_arg;
+
+	/* pool state, protected by mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	gpsi_conn  *idle;			/* LIFO */
+	int			n_idle;
+	int			n_total;		/* open + being opened */
+	int			n_waiting;
+	uint64_t	created;
+	uint64_t	discarded;
+	uint64_t	checks;
+	uint64_t	retries;
+	/* idle connections last used before this get a liveness check */
+	int64_t		suspect_before_ms;
+};
+
+int64_t		gpsi_now_ms(void);
+void		gpsi_log(gps_client *c, gps_log_level level, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+/* open one connection with the per-connection setup and handshake (conn.c) */
+gps_status	gpsi_connect(gps_client *c, PGconn **out, gps_error *err);
+/* resolve the configured conninfo (conn.c); *resolved may be NULL = env */
+gps_status	gpsi_resolve_conninfo(const char *given, char **resolved, gps_error *err);
+
+/* take a connection: fresh = a newly opened one (for a retry); check =
+ * always run a liveness round trip on a reused one */
+gps_status	gpsi_acquire(gps_client *c, bool fresh, bool check, gpsi_conn **out, gps_error *err);
+/* give it back; broken = close it */
+void		gpsi_release(gps_client *c, gpsi_conn *conn, bool broken);
+/* mark every idle connection for a liveness check before reuse */
+void		gpsi_pool_suspect(gps_client *c);
+void		gpsi_pool_count_retry(gps_client *c);
+
+/* ---- one call of a gitproxy.* function (call.c) ---- */
+typedef struct gpsi_method
+{
+	const char *name;			/* sink method, for messages */
+	const char *sql;			/* one schema-qualified statement */
+	int			nparams;
+	Oid			types[4];		/* parameter type OIDs */
+	bool		idempotent;		/* safe to retry after a lost connection */
+} gpsi_method;
+
+/*
+ * Run the method's statement with the given parameter values (NULL = SQL
+ * NULL), retrying once on a fresh connection when the connection was lost
+ * and the method is idempotent.  On GPS_OK *res holds the result (PQclear
+ * it); otherwise *res is NULL and err is filled.
+ */
+gps_status	gpsi_call(gps_client *c, const gpsi_method *m, const char *const *values,
+					  bool check, PGresult **res, gps_error *err);
+
+#endif							/* GPS_INTERNAL_H */
