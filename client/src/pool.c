@@ -127,6 +127,9 @@ vet(gps_client *c, gpsi_conn *conn, bool check, int64_t suspect_before, bool *ch
 			return "closed by the server";
 		for (PGnotify *n; (n = PQnotifies(conn->pg)) != NULL;)
 			PQfreemem(n);
+		/* the server spoke unasked (typically a FATAL message before it
+		 * closes the connection): make sure with a round trip */
+		check = true;
 	}
 	if (check || conn->last_used_ms <= suspect_before ||
 		(c->idle_check_ms >= 0 && now - conn->last_used_ms >= c->idle_check_ms))
