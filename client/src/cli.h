@@ -44,7 +44,7 @@ typedef struct cli_command
 	int			min_args;		/* positional arguments */
 	int			max_args;
 	const char *options[4];		/* long options taking a value, e.g. "--limit" */
-	bool		needs_db;
+	bool		needs_db;		/* informational: run connects via cli_connect */
 	cli_run_fn	run;
 	unsigned	json_args;		/* bit i: positional argument i is JSON
 								 * ("-" = standard input), loaded and
