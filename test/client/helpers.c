@@ -44,6 +44,17 @@ t_sql_int(const char *sql, int n, const char *const *params)
 	return r;
 }
 
+long long
+t_wait_int(const char *sql, int n, const char *const *params, long long want, int timeout_ms)
+{
+	long long	deadline = t_now_ms() + timeout_ms;
+	long long	v;
+
+	while ((v = t_sql_int(sql, n, params)) != want && t_now_ms() < deadline)
+		t_sleep_ms(20);
+	return v;
+}
+
 void
 t_exec(const char *sql)
 {

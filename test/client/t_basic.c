@@ -289,11 +289,12 @@ test_application_name(void **state)
 	c = t_open(NULL);
 	assert_int_equal(t_sql_int(q, 1, def), 1);
 	gps_close(c);
-	assert_int_equal(t_sql_int(q, 1, def), 0);
+	assert_int_equal(t_wait_int(q, 1, def, 0, 10000), 0);
 
 	c = t_open(set_app_name);
 	assert_int_equal(t_sql_int(q, 1, conf), 1);
 	gps_close(c);
+	assert_int_equal(t_wait_int(q, 1, conf, 0, 10000), 0);
 
 	/* the connection string's own application_name replaces the default */
 	gps_config_init(&cfg);
@@ -304,8 +305,8 @@ test_application_name(void **state)
 	/* and the configured one wins over it */
 	cfg.application_name = "gps-configured-name";
 	c = t_open_cfg(&cfg);
-	assert_int_equal(t_sql_int(q, 1, conf), 1);
-	assert_int_equal(t_sql_int(q, 1, fromconn), 0);
+	assert_int_equal(t_wait_int(q, 1, conf, 1, 10000), 1);
+	assert_int_equal(t_wait_int(q, 1, fromconn, 0, 10000), 0);
 	gps_close(c);
 }
 

@@ -33,6 +33,10 @@ extern PGconn *t_admin;
 char	   *t_sql(const char *sql, int n, const char *const *params);
 /* same, returning the result as long long (0 when NULL) */
 long long	t_sql_int(const char *sql, int n, const char *const *params);
+/* poll t_sql_int until it returns want (or the timeout passes); returns
+ * the last value (backends of closed connections go away asynchronously) */
+long long	t_wait_int(const char *sql, int n, const char *const *params, long long want,
+					   int timeout_ms);
 /* run SQL without parameters on the admin connection; fails on error */
 void		t_exec(const char *sql);
 
