@@ -182,6 +182,10 @@ SELECT gitproxy.find_user('t50-bob') IS NULL AS user_gone,
          WHERE k.key IN ('ssh-ed25519 T50-b-2', 'ssh-ed25519 T50-b-4', 'ssh-ed25519 T50-b-5')) AS bob_key_rows;
 SELECT d ->> 'name' AS repo, d -> 'users' AS users, d ->> 'lastModified' > '2020-01-01T00:00:00.000Z' AS bumped
   FROM (SELECT r::jsonb AS d FROM gitproxy.get_repos('{"project": "t50"}') r) s;
+-- names without a user row (left dangling by git-proxy's backends) are cleaned too
+SELECT gitproxy.add_user_can_authorise(:'rb', 't50-ghost');
+SELECT gitproxy.delete_user('T50-Ghost');
+SELECT gitproxy.get_repo_by_id(:'rb')::jsonb -> 'users' AS ghost_removed;
 -- a new user re-using the name inherits nothing
 SELECT gitproxy.create_user('{"username": "t50-bob"}');
 SELECT count(*) AS repos_bob_can_push FROM gitproxy.get_repos('{"users.canPush": "t50-bob"}');
