@@ -45,11 +45,11 @@ SELECT test_err($$SELECT gitproxy.create_user('{"username": "t50-badkeys", "publ
 SELECT test_err($$SELECT gitproxy.create_user('["t50-arr"]')$$);
 SELECT test_err($$SELECT gitproxy.create_user(NULL)$$);
 SELECT count(*) AS t50_users_after FROM gitproxy.users WHERE username LIKE 't50-%';
--- empty and missing e-mails are not unique
+-- empty and missing e-mails are not unique; publicKeys missing or null: []
 SELECT gitproxy.create_user('{"username": "t50-noemail1", "email": ""}');
 SELECT gitproxy.create_user('{"username": "t50-noemail2", "email": ""}');
 SELECT gitproxy.create_user('{"username": "t50-noemail3"}');
-SELECT gitproxy.create_user('{"username": "t50-noemail4", "email": null}');
+SELECT gitproxy.create_user('{"username": "t50-noemail4", "email": null, "publicKeys": null}');
 SELECT u::jsonb - '_id' AS no_email_users FROM gitproxy.get_users('{"username": {"$regex": "^t50-noemail"}}') u;
 
 -- get_users: never password; username/email filters lower-cased
