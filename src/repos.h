@@ -1,0 +1,22 @@
+/*
+ * repos.h
+ *     SQL fragments shared by the repo functions (repos.c), the permission
+ *     list functions (repo_permissions.c) and delete_user (users.c).
+ */
+#ifndef GPS_REPOS_H
+#define GPS_REPOS_H
+
+/* A repo row `r` as the document callers see: the stored doc plus _id. */
+#define GPS_REPO_DOC_SQL "r.doc || pg_catalog.jsonb_build_object('_id', r._id)"
+
+/*
+ * Permission list `list` (canPush or canAuthorise) of repo row `r` without
+ * any element equal to the JSON string `val` (a text expression), keeping
+ * the order of the others; [] when nothing is left.
+ */
+#define GPS_LIST_WITHOUT_SQL(list, val) \
+	"(SELECT COALESCE(pg_catalog.jsonb_agg(e.v ORDER BY e.o), '[]'::pg_catalog.jsonb)" \
+	" FROM pg_catalog.jsonb_array_elements(r.doc #> '{users," list "}') WITH ORDINALITY AS e(v, o)" \
+	" WHERE e.v <> pg_catalog.to_jsonb(" val "::pg_catalog.text))"
+
+#endif							/* GPS_REPOS_H */
