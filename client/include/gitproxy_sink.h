@@ -166,7 +166,9 @@ typedef struct gps_pool_stats
 	int			waiting;		/* calls waiting for a connection now */
 	uint64_t	created;		/* connections opened since gps_open */
 	uint64_t	discarded;		/* connections closed because broken, failed
-								 * a liveness check or exceeded max lifetime */
+								 * a liveness check, exceeded max lifetime,
+								 * or made room for the fresh connection of
+								 * a retry */
 	uint64_t	liveness_checks;	/* liveness round trips made */
 	uint64_t	retries;		/* calls retried after a lost connection */
 } gps_pool_stats;

@@ -291,7 +291,10 @@ test_public_keys(void **state)
 		snprintf(msg, sizeof(msg), "SSH key already in use by user '%s'", a);
 		assert_string_equal(e.message, msg);
 	}
-	assert_error(gps_add_public_key(c, "no-such-user-x", key1, &e), &e, GPS_NOT_FOUND, "P0002", NULL);
+	/* (a key owned by someone else is reported before a missing user) */
+	assert_error(gps_add_public_key(c, "no-such-user-x", "{\"key\":\"ssh-ed25519 CCCCunowned\"}", &e), &e,
+				 GPS_NOT_FOUND, "P0002", NULL);
+	assert_string_equal(e.message, "User not found");
 
 	assert_int_equal(gps_get_public_keys(c, a, &keys, &e), GPS_OK);
 	assert_int_equal(t_json_len(keys), 2);
