@@ -10,6 +10,8 @@
 #include <unicode/utf8.h>
 #endif
 
+#include "mb/pg_wchar.h"
+
 #include "compat.h"
 #include "unicode_case.h"
 
@@ -142,4 +144,15 @@ gps_utf8_fold(const char *s, int len, int *outlen)
 	}
 #endif
 	return ascii_lower(s, len, outlen);
+}
+
+char *
+gps_server_fold(const char *s, int len)
+{
+	char	   *utf8 = pg_server_to_any(s, len, PG_UTF8);
+	int			ulen = (utf8 == s) ? len : (int) strlen(utf8);
+	int			n;
+	char	   *folded = gps_utf8_fold(utf8, ulen, &n);
+
+	return pg_any_to_server(folded, n, PG_UTF8);
 }

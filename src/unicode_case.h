@@ -28,4 +28,10 @@ extern char *gps_utf8_lower(const char *s, int len, int *outlen);
 /* Simple case folding per code point (length in code points unchanged). */
 extern char *gps_utf8_fold(const char *s, int len, int *outlen);
 
+/*
+ * gps_utf8_fold on len bytes of text in the server encoding; the result
+ * (palloc'd, NUL-terminated) is in the server encoding too.
+ */
+extern char *gps_server_fold(const char *s, int len);
+
 #endif							/* GPS_UNICODE_CASE_H */
