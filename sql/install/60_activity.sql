@@ -28,7 +28,7 @@ CREATE TABLE gitproxy.repo_push_rollups (
     CONSTRAINT repo_push_rollups_pkey PRIMARY KEY (url)
 );
 COMMENT ON TABLE gitproxy.repo_push_rollups IS
-  'Per-repo push activity (contract §4.2.3): one row per canonical remote URL that has at least one push (type "push", key not ''''), maintained by trigger pushes_rollup_maintain in the same transaction as every change to gitproxy.pushes. Derived data: not dumped by pg_dump (restoring the pushes rebuilds it through the trigger); gitproxy.rebuild_repo_push_rollups() recomputes it, e.g. after loading pushes with triggers disabled.';
+  'Per-repo push activity (contract §4.2.3): one row per canonical remote URL that has at least one push (type "push", key not ''''), maintained by trigger pushes_rollup_maintain in the same transaction as every change to gitproxy.pushes. Derived data: pg_dump writes none of its rows (registered with WHERE false); restoring the pushes rebuilds it through the trigger; gitproxy.rebuild_repo_push_rollups() recomputes it, e.g. after loading pushes with triggers disabled.';
 COMMENT ON COLUMN gitproxy.repo_push_rollups.url IS 'gitproxy.canonical_remote_url(push url), e.g. github.com/finos/git-proxy';
 COMMENT ON COLUMN gitproxy.repo_push_rollups.pending IS 'pushes in the pending bucket (§6.1: no error/rejected/canceled/authorised, and blocked or not allowPush)';
 COMMENT ON COLUMN gitproxy.repo_push_rollups.approved IS 'pushes in the approved bucket (authorised, or allowPush and not blocked)';
@@ -37,6 +37,11 @@ COMMENT ON COLUMN gitproxy.repo_push_rollups.rejected IS 'pushes in the rejected
 COMMENT ON COLUMN gitproxy.repo_push_rollups.error IS 'pushes in the error bucket (error is true; highest priority)';
 COMMENT ON COLUMN gitproxy.repo_push_rollups.latest_push_at_ms IS 'greatest numeric timestamp (epoch ms, within the bigint range) of the pushes; NULL when none has one';
 COMMENT ON COLUMN gitproxy.repo_push_rollups.latest_pending_review_at_ms IS 'greatest numeric timestamp (epoch ms) of the pending pushes; NULL when none';
+
+-- Derived data: registered for pg_dump with a condition that selects no row,
+-- because the trigger below rebuilds the rollups while pg_restore loads
+-- gitproxy.pushes (dumping them too would count every push twice).
+SELECT pg_catalog.pg_extension_config_dump('gitproxy.repo_push_rollups', 'WHERE false');
 
 -- Recomputing one key's maxima when the row holding one goes away.  The
 -- pending predicate must match PENDING_SQL in src/activity.c.

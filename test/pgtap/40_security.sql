@@ -2,10 +2,11 @@
 -- functions are SECURITY DEFINER with a pinned search_path, and the roles
 -- set up by grant_runtime / grant_readonly hold exactly their privileges.
 -- Written against the catalog, so it stays true as functions are added.
-BEGIN;
+\set ON_ERROR_STOP 1
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS gitproxy_sink;
-SELECT plan(35);
+BEGIN;
+SELECT plan(36);
 
 -- run a statement as another role; returns 'ok' or the SQLSTATE
 CREATE FUNCTION pg_temp.as_role(r text, stmt text) RETURNS text LANGUAGE plpgsql AS $$
@@ -37,6 +38,9 @@ SELECT col_is_pk('gitproxy', 'sessions', 'sid', 'sessions keyed by sid');
 SELECT has_index('gitproxy', 'sessions', 'sessions_expire_idx', 'sessions.expire is indexed');
 SELECT has_index('gitproxy', 'sessions', 'sessions_user_id_idx', 'sessions.user_id is indexed');
 SELECT has_table('gitproxy', 'repo_push_rollups', 'rollup table exists');
+SELECT is((SELECT extcondition[array_position(extconfig, 'gitproxy.repo_push_rollups'::regclass)]
+             FROM pg_extension WHERE extname = 'gitproxy_sink'), 'WHERE false',
+  'pg_dump writes no rollup rows (the trigger rebuilds them on restore)');
 SELECT has_trigger('gitproxy', 'pushes', 'pushes_rollup_maintain', 'pushes carry the rollup trigger');
 SELECT has_view('gitproxy', 'pending_pushes', 'view pending_pushes');
 SELECT has_view('gitproxy', 'push_history', 'view push_history');
