@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "unicode_case.h"
 
+#ifdef USE_ICU
 static bool
 is_ascii(const char *s, int len)
 {
@@ -23,6 +24,7 @@ is_ascii(const char *s, int len)
 			return false;
 	return true;
 }
+#endif
 
 static char *
 ascii_lower(const char *s, int len, int *outlen)
@@ -95,7 +97,7 @@ char *
 gps_utf8_lower(const char *s, int len, int *outlen)
 {
 #ifdef USE_ICU
-	if (!is_ascii(s, len))
+	if (!is_ascii(s, len) && pg_verify_mbstr(PG_UTF8, s, len, true))
 	{
 		int32_t		ulen;
 		UChar	   *u = utf8_to_utf16(s, len, &ulen);
@@ -116,7 +118,7 @@ char *
 gps_utf8_fold(const char *s, int len, int *outlen)
 {
 #ifdef USE_ICU
-	if (!is_ascii(s, len))
+	if (!is_ascii(s, len) && pg_verify_mbstr(PG_UTF8, s, len, true))
 	{
 		/* a simple folding stays within 4 UTF-8 bytes per code point */
 		char	   *out = palloc(len * 4 + 1);

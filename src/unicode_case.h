@@ -9,7 +9,9 @@
  * String.prototype.toLowerCase, including final sigma) and simple case
  * folding per code point (what a case-insensitive MongoDB regular expression
  * compares).  Without ICU only ASCII letters change; non-ASCII text is
- * returned unchanged.
+ * returned unchanged.  Bytes that are not valid UTF-8 (a SQL_ASCII database)
+ * are treated the same way instead of raising an error, so a trigger using
+ * these never blocks a write.
  */
 #ifndef GPS_UNICODE_CASE_H
 #define GPS_UNICODE_CASE_H
