@@ -75,7 +75,7 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 SELECT * FROM gitproxy.import_pushes();
 COMMIT;
 SELECT gitproxy.get_push('imp-1')::jsonb - '_id' AS imp_1_replaced;
-SELECT p.id, p._id = i._id AS id_unchanged, p._id
+SELECT p.id, p._id = i._id AS id_unchanged, p._id = '65f0c2a9e4b0a1b2c3d4e5ff' AS took_record_id
   FROM gitproxy.pushes p JOIN imp_ids i USING (id) WHERE p.id IN ('imp-1', 'imp-3') ORDER BY p.id;
 
 -- 4. one id several times in a batch: the highest line_no wins, whatever the
