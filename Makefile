@@ -20,7 +20,7 @@ ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.s
 ISOLATION_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)
 PG_CFLAGS  += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifeq ($(WERROR),1)
 PG_CFLAGS  += -Werror
@@ -28,6 +28,12 @@ endif
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# ICU, when the server has it: canonical_remote_url's IDNA and lower-casing
+# (src/canonical_url.c, src/unicode_case.c); without it they are ASCII-only.
+ifeq ($(with_icu),yes)
+SHLIB_LINK += $(ICU_LIBS)
+endif
 
 $(GPS_INSTALL_SQL): $(sort $(wildcard sql/install/*.sql))
 	cat $^ > $@

@@ -18,6 +18,14 @@
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/*
+ * default_toast_compression (TOAST compression method chosen per value)
+ * exists from 14; lz4 only when the server was built with it.
+ */
+#if PG_VERSION_NUM >= 140000 && defined(USE_LZ4)
+#define GPS_HAVE_LZ4_TOAST 1
+#endif
+
 /* varatt.h was split out of postgres.h in 16 and is included by it there. */
 
 #endif							/* GPS_COMPAT_H */

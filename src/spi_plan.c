@@ -9,12 +9,9 @@
 #include "compat.h"
 #include "spi_plan.h"
 
-uint64
-gps_plan_exec(GpsPlan *plan, Datum *values, const char *nulls,
-			  bool read_only, long count)
+SPIPlanPtr
+gps_plan_prepare(GpsPlan *plan)
 {
-	int			rc;
-
 	if (plan->plan == NULL)
 	{
 		SPIPlanPtr	p = SPI_prepare(plan->sql, plan->nargs, plan->argtypes);
@@ -26,7 +23,16 @@ gps_plan_exec(GpsPlan *plan, Datum *values, const char *nulls,
 			elog(ERROR, "SPI_keepplan failed");
 		plan->plan = p;
 	}
-	rc = SPI_execute_plan(plan->plan, values, nulls, read_only, count);
+	return plan->plan;
+}
+
+uint64
+gps_plan_exec(GpsPlan *plan, Datum *values, const char *nulls,
+			  bool read_only, long count)
+{
+	int			rc;
+
+	rc = SPI_execute_plan(gps_plan_prepare(plan), values, nulls, read_only, count);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
 			 plan->sql, SPI_result_code_string(rc));

@@ -30,6 +30,12 @@ typedef struct GpsPlan
 extern uint64 gps_plan_exec(GpsPlan *plan, Datum *values, const char *nulls,
 							bool read_only, long count);
 
+/*
+ * Prepare and keep the plan if not done yet (caller is connected to SPI);
+ * for callers that open a cursor on it (SPI_cursor_open).
+ */
+extern SPIPlanPtr gps_plan_prepare(GpsPlan *plan);
+
 /* Text of column `col` (1-based) of row `row` of SPI_tuptable, or NULL. */
 extern char *gps_spi_getcstring(uint64 row, int col);
 

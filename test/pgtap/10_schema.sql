@@ -55,8 +55,10 @@ SELECT is_empty($$
 SELECT is_empty($$
   SELECT c.oid::regclass::text FROM pg_class c
    WHERE c.relnamespace = 'gitproxy'::regnamespace AND c.relkind = 'r'
+     -- derived from users.doc by trigger and rebuilt as users are restored
+     AND c.relname <> 'user_public_keys'
      AND NOT c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'gitproxy_sink')::oid[])$$,
-  'every gitproxy table is marked with pg_extension_config_dump');
+  'every gitproxy table holding data is marked with pg_extension_config_dump');
 SELECT is_empty($$
   SELECT c.oid::regclass::text FROM pg_class c
    WHERE c.relnamespace = 'gitproxy'::regnamespace AND c.relkind IN ('r', 'v', 'S')

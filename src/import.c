@@ -1,0 +1,395 @@
+/*
+ * import.c
+ *     Bulk import of push records: one set-based merge of the rows a client
+ *     staged with COPY into its own temp table.
+ *
+ * The client, per batch and in ONE transaction:
+ *     CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
+ *         (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+ *     COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN;
+ *     SELECT * FROM gitproxy.import_pushes();
+ *     COMMIT;
+ * import_pushes converts every staged line with gitproxy.import_stored_doc
+ * (json_codec.h, so NUL characters and lone surrogates survive) and merges
+ * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT statement.
+ * Any bad line raises an error naming its line_no and the whole batch (the
+ * transaction) is rolled back.
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "compat.h"
+#include "func_args.h"
+#include "gitproxy_sink.h"
+#include "json_codec.h"
+#include "object_id.h"
+#include "pushes.h"
+
+PG_FUNCTION_INFO_V1(gps_import_stored_doc);
+PG_FUNCTION_INFO_V1(gps_import_new_id);
+PG_FUNCTION_INFO_V1(gps_import_pushes);
+
+#define STAGING_SCHEMA "pg_temp"
+#define STAGING_TABLE "gitproxy_import_staging"
+
+/* Keys owned by the review decision functions (as write_audit in pushes.c). */
+#define DECISION_KEYS "'{authorised,rejected,canceled,attestation,rejection}'::text[]"
+
+/*
+ * The merge.  $1 = gitproxy_sink.strict_review.  Every staged line is
+ * converted once (a function in FROM runs once per row); per id the line
+ * with the highest
+ * line_no wins, so a batch never touches a row twice.  _id: the record's own
+ * well-formed one, else the stored one, else a new one.  The document is
+ * replaced as write_audit does (strict mode keeps a decided push's decision
+ * fields).  xmax = 0 tells inserted rows from updated ones.
+ *
+ * Not a kept plan: the staging table is the caller's temp table, and its
+ * size changes from batch to batch, so each batch is planned with the row
+ * count it has (planning is negligible next to converting the documents).
+ */
+static const char merge_sql[] =
+"WITH latest AS ("
+" SELECT DISTINCT ON (d.push_id COLLATE \"C\")"
+"  d.push_id COLLATE \"C\" AS id, d.record_id, d.stored_doc"
+" FROM ONLY " STAGING_SCHEMA "." STAGING_TABLE " s"
+" CROSS JOIN LATERAL gitproxy.import_stored_doc(s.doc, s.line_no) d"
+" ORDER BY d.push_id COLLATE \"C\", s.line_no DESC"
+"), merged AS ("
+" INSERT INTO gitproxy.pushes AS p (id, _id, doc)"
+" SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc"
+" FROM latest l LEFT JOIN gitproxy.pushes e ON e.id = l.id"
+" ON CONFLICT (id) DO UPDATE SET updated_at = now(), _id = EXCLUDED._id, doc = CASE"
+" WHEN $1 AND " GPS_PUSH_STATE_SQL("p") " <> 'pending'"
+" THEN (EXCLUDED.doc - " DECISION_KEYS ") ||"
+" (SELECT coalesce(jsonb_object_agg(e2.key, e2.value), '{}'::jsonb)"
+"  FROM jsonb_each(p.doc) e2 WHERE e2.key = ANY (" DECISION_KEYS "))"
+" ELSE EXCLUDED.doc END"
+" RETURNING p.xmax = 0 AS inserted"
+") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+" FROM merged";
+
+/* Error context: which staged line was being converted. */
+static void
+import_line_context(void *arg)
+{
+	int64	   *line_no = (int64 *) arg;
+
+	errcontext("gitproxy import, line %lld", (long long) *line_no);
+}
+
+/*
+ * The document without its top-level "_id" (a rebuild, so only done when the
+ * key is there).
+ */
+static Jsonb *
+without_record_id(Jsonb *jb)
+{
+	JsonbParseState *state = NULL;
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	JsonbValue *res = NULL;
+	bool		skip = false;
+	int			depth = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+			depth++;
+		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+			depth--;
+		if (depth == 1 && tok == WJB_KEY)
+		{
+			skip = v.val.string.len == 3 && memcmp(v.val.string.val, "_id", 3) == 0;
+			if (skip)
+			{
+				/* the value: a scalar, or a container to step over */
+				tok = JsonbIteratorNext(&it, &v, true);
+				(void) tok;
+				continue;
+			}
+		}
+		res = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
+	}
+	return JsonbValueToJsonb(res);
+}
+
+/*
+ * gitproxy.import_stored_doc(doc text, line_no bigint,
+ *                            OUT push_id text, OUT record_id text,
+ *                            OUT stored_doc jsonb)
+ *     One staged push line converted for storage: its "id" (stored form), its
+ *     "_id" when that is a well-formed record id (24 hex characters,
+ *     lower-cased; else NULL), and the document as stored jsonb
+ *     (json_codec.h) without "_id".  Errors, each with the error context
+ *     "gitproxy import, line <line_no>": 22004 doc or line_no NULL; 22P02
+ *     malformed JSON; 22023 "Invalid id" (not an object, or "id" missing,
+ *     not a string or empty).
+ */
+Datum
+gps_import_stored_doc(PG_FUNCTION_ARGS)
+{
+	ErrorContextCallback errcb;
+	int64		line_no;
+	Jsonb	   *jb;
+	JsonbValue	v;
+	char	   *push_id;
+	char	   *record_id = NULL;
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("staged line number must not be null")));
+	line_no = PG_GETARG_INT64(1);
+
+	errcb.callback = import_line_context;
+	errcb.arg = &line_no;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	jb = gps_arg_jsonb(fcinfo, 0, "staged document");
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("Invalid id"),
+				 errdetail("A push document must be a JSON object with a string \"id\".")));
+	if (getKeyJsonValueFromContainer(&jb->root, "id", 2, &v) == NULL ||
+		v.type != jbvString || v.val.string.len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("Invalid id"),
+				 errdetail("The push document's \"id\" must be a non-empty JSON string.")));
+	push_id = pnstrdup(v.val.string.val, v.val.string.len);
+
+	if (getKeyJsonValueFromContainer(&jb->root, "_id", 3, &v) != NULL)
+	{
+		if (v.type == jbvString)
+		{
+			record_id = pnstrdup(v.val.string.val, v.val.string.len);
+			if (gps_object_id_valid(record_id))
+			{
+				for (char *c = record_id; *c; c++)
+					if (*c >= 'A' && *c <= 'F')
+						*c = *c - 'A' + 'a';
+			}
+			else
+				record_id = NULL;
+		}
+		jb = without_record_id(jb);
+	}
+	error_context_stack = errcb.previous;
+
+	values[0] = CStringGetTextDatum(push_id);
+	if (record_id != NULL)
+		values[1] = CStringGetTextDatum(record_id);
+	else
+		nulls[1] = true;
+	values[2] = JsonbPGetDatum(jb);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
+}
+
+/*
+ * gitproxy.import_new_id() -> text
+ *     A new record id (object_id.h) for an imported record that has none.
+ */
+Datum
+gps_import_new_id(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(gps_object_id_new()));
+}
+
+/*
+ * The caller's staging table, checked before the merge reads it with the
+ * definer's rights: it must exist in the session's own temp schema, be a
+ * plain table without row security (a view or a policy would run the
+ * caller's code as the definer), and have line_no bigint and doc text.
+ * Raises 42P01 when missing, 42809 when not a plain table, 42804 for a wrong
+ * column, 42501 for row level security.
+ */
+static void
+check_staging_table(void)
+{
+	RangeVar   *rv = makeRangeVar(STAGING_SCHEMA, STAGING_TABLE, -1);
+	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
+	Relation	rel;
+	TupleDesc	desc;
+	static const struct
+	{
+		const char *name;
+		Oid			type;
+		const char *type_name;
+	}			cols[] = {{"line_no", INT8OID, "bigint"}, {"doc", TEXTOID, "text"}};
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("staging table pg_temp.%s does not exist", STAGING_TABLE),
+				 errdetail("gitproxy import functions read the rows the calling session staged in its own temporary table."),
+				 errhint("In the same transaction, run CREATE TEMP TABLE IF NOT EXISTS %s "
+						 "(line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS, "
+						 "then COPY pg_temp.%s (line_no, doc) FROM STDIN.",
+						 STAGING_TABLE, STAGING_TABLE)));
+
+	rel = relation_open(relid, NoLock);
+	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+		rel->rd_rel->relpersistence != RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("pg_temp.%s must be a temporary table", STAGING_TABLE)));
+	if (rel->rd_rel->relrowsecurity)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("pg_temp.%s must not have row level security enabled", STAGING_TABLE)));
+	desc = RelationGetDescr(rel);
+	for (int c = 0; c < (int) lengthof(cols); c++)
+	{
+		bool		found = false;
+
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (att->attisdropped || strcmp(NameStr(att->attname), cols[c].name) != 0)
+				continue;
+			found = att->atttypid == cols[c].type;
+			break;
+		}
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("pg_temp.%s must have a column %s of type %s",
+							STAGING_TABLE, cols[c].name, cols[c].type_name)));
+	}
+	relation_close(rel, NoLock);
+}
+
+/*
+ * Run the merge; on error drop the context line SPI adds with the whole
+ * merge statement, so the report shows the bad line's number and the
+ * parser's complaint, not a screen of SQL.
+ */
+static void
+run_merge(Datum *values, Oid *argtypes, int nargs)
+{
+	MemoryContext caller = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		int			rc = SPI_execute_with_args(merge_sql, nargs, argtypes, values,
+											   NULL, false, 0);
+
+		if (rc != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "import merge failed: %s", SPI_result_code_string(rc));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		char	   *stmt;
+		char		marker[64];
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		snprintf(marker, sizeof(marker), "SQL statement \"%.30s", merge_sql);
+		if (edata->context != NULL &&
+			(stmt = strstr(edata->context, marker)) != NULL)
+		{
+			char	   *eol = strchr(stmt, '\n');
+
+			if (eol != NULL)
+				memmove(stmt, eol + 1, strlen(eol + 1) + 1);
+			else if (stmt > edata->context)
+				stmt[-1] = '\0';	/* drop the newline before it too */
+			else
+				*stmt = '\0';
+		}
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Settings for the merge, undone when import_pushes returns (it has a SET
+ * clause, so the GUC nest level ends with it; GUC_ACTION_SAVE values are
+ * restored there):
+ *  - work_mem of at least 64MB, so sorting a batch of documents by id does
+ *    not spill to disk (a batch of ~5,000 real records is ~50MB);
+ *  - lz4 TOAST compression where the server has it: the documents are
+ *    compressed several times faster than with pglz (the default), and
+ *    every reader decompresses either transparently.
+ */
+static void
+merge_settings(void)
+{
+	if (work_mem < 64 * 1024)
+		(void) set_config_option("work_mem", "64MB", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+#ifdef GPS_HAVE_LZ4_TOAST
+	(void) set_config_option("default_toast_compression", "lz4", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+#endif
+}
+
+/*
+ * gitproxy.import_pushes() -> TABLE(inserted bigint, updated bigint)
+ *     Merge the push lines staged in pg_temp.gitproxy_import_staging into
+ *     gitproxy.pushes (see the file header for the statement sequence).
+ *     Replace semantics of write_audit; a record's well-formed "_id" is kept,
+ *     else the stored one, else a new one is generated; duplicate ids in one
+ *     batch: the highest line_no wins.  The staged rows are not removed (ON
+ *     COMMIT DELETE ROWS does that).  Errors: those of import_stored_doc
+ *     (22004, 22P02, 22023 with the line number in the context), 42P01 no
+ *     staging table, 42809/42804/42501 unusable staging table, 23505 an
+ *     "_id" already used by another push.
+ */
+Datum
+gps_import_pushes(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	Datum		values[1];
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		out[2];
+	bool		nulls[2] = {false, false};
+	bool		isnull;
+	int64		inserted;
+	int64		updated;
+
+	check_staging_table();
+	store = gps_srf_begin(fcinfo, &tupdesc);
+
+	values[0] = BoolGetDatum(gps_strict_review);
+	merge_settings();
+	SPI_connect();
+	run_merge(values, argtypes, 1);
+	inserted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_finish();
+
+	out[0] = Int64GetDatum(inserted);
+	out[1] = Int64GetDatum(updated);
+	tuplestore_putvalues(store, tupdesc, out, nulls);
+	return (Datum) 0;
+}

@@ -1,0 +1,25 @@
+-- Benchmark data (test/bench/run): git-proxy's current PostgreSQL design as
+-- the baseline (whole documents in plain jsonb tables, changed by the client),
+-- next to the sink's tables in the same database.  Run after the real pushes
+-- were imported into gitproxy.pushes; repos are loaded into
+-- bench_baseline.repos_raw by the run script first.
+\set ON_ERROR_STOP 1
+CREATE TABLE bench_baseline.runs (n serial PRIMARY KEY, at timestamptz DEFAULT now());
+CREATE TABLE bench_baseline.pushes (id text PRIMARY KEY, data jsonb NOT NULL);
+CREATE TABLE bench_baseline.repos (id text PRIMARY KEY, data jsonb NOT NULL);
+CREATE TABLE bench_baseline.audit_insert (id text PRIMARY KEY, data jsonb NOT NULL);
+
+-- decision targets: a copy of every real push record (type push) in both
+-- designs, so decisions never change the real records the listings use
+INSERT INTO gitproxy.pushes (id, _id, doc)
+SELECT 'bench-dec-' || id, gitproxy.import_new_id(), doc || jsonb_build_object('id', 'bench-dec-' || id)
+  FROM gitproxy.pushes WHERE type = 'push';
+INSERT INTO bench_baseline.pushes (id, data) SELECT id, doc FROM gitproxy.pushes;
+
+INSERT INTO bench_baseline.repos (id, data)
+SELECT 'repo-' || n, doc::jsonb FROM bench_baseline.repos_raw;
+DROP TABLE bench_baseline.repos_raw;
+
+VACUUM ANALYZE gitproxy.pushes;
+VACUUM ANALYZE bench_baseline.pushes;
+VACUUM ANALYZE bench_baseline.repos;

@@ -1,0 +1,185 @@
+-- Bulk import: COPY into the session's staging table, one merge per batch
+-- (gitproxy.import_pushes).  Push ids of this file start with "imp-".
+
+-- Like test_err, plus the "gitproxy import, line N" error context that tells
+-- the client which staged line was bad.
+CREATE FUNCTION pg_temp.import_err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  ctx text;
+BEGIN
+  EXECUTE stmt;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS ctx = PG_EXCEPTION_CONTEXT;
+  RETURN SQLSTATE || ': ' || SQLERRM
+         || coalesce(' [' || substring(ctx FROM 'gitproxy import, line [0-9]+') || ']', '');
+END $$;
+
+-- the client's per-batch staging statement (a no-op once the table exists)
+CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
+  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+
+-- 1. a successful batch: NUL characters and a lone surrogate survive, a
+-- well-formed _id is kept (lower-cased), a malformed or non-string one is
+-- replaced by a generated one, _id never stays in the stored document
+BEGIN;
+CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
+  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+1|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "url": "https://github.com/finos/git-proxy.git", "error": false, "blocked": true, "allowPush": false, "authorised": false, "canceled": false, "rejected": false, "diff": "bin\u0000ary", "log": ["\ud800"]}
+2|{"id": "imp-2", "_id": "65F0C2A9E4B0A1B2C3D4E5F6", "type": "push", "timestamp": 1700000000002}
+3|{"id": "imp-3", "_id": "not-an-object-id", "type": "push", "timestamp": 1700000000003}
+4|{"id": "imp-4", "_id": 12345678901234567890123, "type": "default", "timestamp": 1700000000004}
+\.
+SELECT * FROM gitproxy.import_pushes();
+COMMIT;
+SELECT count(*) AS staged_rows_after_commit FROM pg_temp.gitproxy_import_staging;
+SELECT gitproxy.get_push('imp-1')::text ~ '"diff": "bin\\u0000ary"' AS nul_kept,
+       gitproxy.get_push('imp-1')::text ~ '"log": \["\\ud800"\]' AS lone_surrogate_kept;
+SELECT id, _id = '65f0c2a9e4b0a1b2c3d4e5f6' AS kept_own_id, _id ~ '^[0-9a-f]{24}$' AS id_well_formed,
+       doc ? '_id' AS _id_in_doc
+  FROM gitproxy.pushes WHERE id LIKE 'imp-%' ORDER BY id;
+SELECT gitproxy.get_push('imp-2')::jsonb AS imp_2;
+-- the listing sees imported pushes like written ones (json text: jsonb
+-- cannot hold imp-1's lone surrogate)
+SELECT substring(push::text FROM '"id": "([^"]*)"') AS id
+  FROM gitproxy.get_pushes('{"url": "https://github.com/finos/git-proxy.git"}')
+ WHERE push::text LIKE '%"id": "imp-%';
+
+-- 2. re-running the batch is harmless: all updated, no duplicate, _ids kept
+CREATE TEMP TABLE imp_ids AS SELECT id, _id FROM gitproxy.pushes WHERE id LIKE 'imp-%';
+BEGIN;
+CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
+  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+1|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "url": "https://github.com/finos/git-proxy.git", "error": false, "blocked": true, "allowPush": false, "authorised": false, "canceled": false, "rejected": false, "diff": "bin\u0000ary", "log": ["\ud800"]}
+2|{"id": "imp-2", "_id": "65F0C2A9E4B0A1B2C3D4E5F6", "type": "push", "timestamp": 1700000000002}
+3|{"id": "imp-3", "_id": "not-an-object-id", "type": "push", "timestamp": 1700000000003}
+4|{"id": "imp-4", "_id": 12345678901234567890123, "type": "default", "timestamp": 1700000000004}
+\.
+SELECT * FROM gitproxy.import_pushes();
+COMMIT;
+SELECT count(*) AS imp_rows, count(DISTINCT id) AS distinct_ids FROM gitproxy.pushes WHERE id LIKE 'imp-%';
+SELECT p.id, p._id = i._id AS id_unchanged
+  FROM gitproxy.pushes p JOIN imp_ids i USING (id) ORDER BY p.id;
+
+-- 3. replace semantics: a field the new record lacks disappears; a record
+-- without _id keeps the stored one, a record with a well-formed one sets it
+BEGIN;
+CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
+  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+10|{"id": "imp-1", "type": "push", "timestamp": 1700000000001}
+11|{"id": "imp-3", "_id": "65f0c2a9e4b0a1b2c3d4e5ff", "type": "push", "timestamp": 1700000000003, "note": "moved"}
+\.
+SELECT * FROM gitproxy.import_pushes();
+COMMIT;
+SELECT gitproxy.get_push('imp-1')::jsonb - '_id' AS imp_1_replaced;
+SELECT p.id, p._id = i._id AS id_unchanged, p._id = '65f0c2a9e4b0a1b2c3d4e5ff' AS took_record_id
+  FROM gitproxy.pushes p JOIN imp_ids i USING (id) WHERE p.id IN ('imp-1', 'imp-3') ORDER BY p.id;
+
+-- 4. one id several times in a batch: the highest line_no wins, whatever the
+-- order the rows were staged in; each id counts once
+BEGIN;
+CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
+  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+3|{"id": "imp-dup", "type": "push", "timestamp": 1, "v": 3}
+1|{"id": "imp-dup", "type": "push", "timestamp": 1, "v": 1}
+2|{"id": "imp-other", "type": "push", "timestamp": 2}
+4|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "v": 4}
+\.
+SELECT * FROM gitproxy.import_pushes();
+COMMIT;
+SELECT gitproxy.get_push('imp-dup')::jsonb ->> 'v' AS winner,
+       (SELECT count(*) FROM gitproxy.pushes WHERE id = 'imp-dup') AS rows;
+
+-- 5. a bad line: the error names its line and nothing of the batch is
+-- applied (the good lines before and after it included)
+BEGIN;
+CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
+  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+1|{"id": "imp-bad-1", "type": "push", "timestamp": 1}
+2|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "v": "must not be applied"}
+3|{"id": "imp-bad-3", "type": "push", "timestamp":
+4|{"id": "imp-bad-4", "type": "push", "timestamp": 4}
+\.
+SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_pushes()');
+COMMIT;
+SELECT count(*) AS bad_batch_rows FROM gitproxy.pushes WHERE id LIKE 'imp-bad-%';
+SELECT gitproxy.get_push('imp-1')::jsonb ->> 'v' AS imp_1_unchanged;
+
+-- every kind of bad line, each reported with its line number
+CREATE TEMP TABLE bad_lines (line_no bigint, doc text);
+INSERT INTO bad_lines VALUES
+  (101, '{"id": "imp-x", '),
+  (102, ''),
+  (103, '[{"id": "imp-x"}]'),
+  (104, '"imp-x"'),
+  (105, '{"type": "push"}'),
+  (106, '{"id": 7, "type": "push"}'),
+  (107, '{"id": "", "type": "push"}'),
+  (108, '{"id": null}'),
+  (109, '{"id": "imp-x", "diff": "\u0000"} trailing');
+SELECT b.line_no, pg_temp.import_err(format(
+         'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
+         'SELECT * FROM gitproxy.import_pushes()',
+         '{"id": "imp-bad-ok"}', b.line_no, b.doc)) AS error
+  FROM bad_lines b ORDER BY b.line_no;
+SELECT count(*) AS rows_after_bad_lines FROM gitproxy.pushes WHERE id IN ('imp-x', 'imp-bad-ok');
+
+-- the conversion function on its own (internal; shown for its edge cases)
+SELECT d.push_id, d.record_id, d.stored_doc
+  FROM gitproxy.import_stored_doc('{"id": "imp-f", "_id": {"$oid": "65f0c2a9e4b0a1b2c3d4e5f6"}, "k": [1, {"_id": 2}]}', 1) d;
+SELECT d.push_id, d.record_id, d.stored_doc
+  FROM gitproxy.import_stored_doc('{"_id": "65f0c2a9e4b0a1b2c3d4e5f6", "id": "imp-g"}', 2) d;
+SELECT pg_temp.import_err($$SELECT gitproxy.import_stored_doc(NULL, 5)$$);
+SELECT pg_temp.import_err($$SELECT gitproxy.import_stored_doc('{"id": "x"}', NULL)$$);
+
+-- 6. an _id already used by another push fails the batch (unique _id)
+BEGIN;
+INSERT INTO pg_temp.gitproxy_import_staging VALUES
+  (1, '{"id": "imp-steal", "_id": "65f0c2a9e4b0a1b2c3d4e5f6"}');
+SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_pushes()');
+COMMIT;
+SELECT count(*) AS stolen FROM gitproxy.pushes WHERE id = 'imp-steal';
+
+-- 7. strict review mode: as write_audit, a decided push keeps its decision
+SELECT gitproxy.authorise('imp-other', '{"reviewer": {"username": "alice"}}');
+SET gitproxy_sink.strict_review = on;
+BEGIN;
+INSERT INTO pg_temp.gitproxy_import_staging VALUES
+  (1, '{"id": "imp-other", "type": "push", "timestamp": 2, "authorised": false, "note": "re-imported"}');
+SELECT * FROM gitproxy.import_pushes();
+COMMIT;
+RESET gitproxy_sink.strict_review;
+SELECT gitproxy.get_push('imp-other')::jsonb - '_id' AS strict_keeps_decision;
+
+-- 8. the staging table must exist and be the caller's plain temp table
+DROP TABLE pg_temp.gitproxy_import_staging;
+SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
+CREATE TEMP VIEW gitproxy_import_staging AS SELECT 1::bigint AS line_no, '{"id": "imp-view"}'::text AS doc;
+SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
+DROP VIEW pg_temp.gitproxy_import_staging;
+CREATE TEMP TABLE gitproxy_import_staging (line_no integer, doc text);
+SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
+DROP TABLE pg_temp.gitproxy_import_staging;
+CREATE TEMP TABLE gitproxy_import_staging (line_no bigint, doc json);
+SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
+DROP TABLE pg_temp.gitproxy_import_staging;
+CREATE TEMP TABLE gitproxy_import_staging (line_no bigint, doc text);
+ALTER TABLE pg_temp.gitproxy_import_staging ENABLE ROW LEVEL SECURITY;
+SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
+DROP TABLE pg_temp.gitproxy_import_staging;
+-- a table of the same name in another schema is not used
+CREATE TABLE public.gitproxy_import_staging (line_no bigint, doc text);
+SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
+DROP TABLE public.gitproxy_import_staging;
+-- an empty batch merges nothing
+CREATE TEMP TABLE gitproxy_import_staging
+  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+SELECT * FROM gitproxy.import_pushes();
+
+-- clean up
+SELECT count(gitproxy.delete_push(id)) AS deleted FROM gitproxy.pushes WHERE id LIKE 'imp-%';
