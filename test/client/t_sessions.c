@@ -128,7 +128,6 @@ test_session_destroy_user_and_prune(void **state)
 
 	(void) state;
 	REQUIRE_SESSIONS();
-	REQUIRE_FN("gitproxy.session_prune()");
 	c = t_open(NULL);
 	snprintf(sess, sizeof(sess), "{\"passport\":{\"user\":\"%s\"}}", user);
 	assert_int_equal(gps_session_set(c, t_uid("du"), sess, later, &e), GPS_OK);
