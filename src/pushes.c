@@ -34,7 +34,7 @@ PG_FUNCTION_INFO_V1(gps_get_pushes);
 #define DECISION_KEYS "'{authorised,rejected,canceled,attestation,rejection}'::text[]"
 
 static GpsPlan write_audit_plan = {
-	"INSERT INTO gitproxy.pushes AS p (id, _id, doc) VALUES ($1, $2, $3 - '_id') "
+	"INSERT INTO gitproxy.pushes AS p (id, _id, doc) VALUES ($1, $2, $3) "
 	"ON CONFLICT (id) DO UPDATE SET updated_at = now(), doc = CASE "
 	"WHEN $4 AND " GPS_PUSH_STATE_SQL("p") " <> 'pending' "
 	"THEN (EXCLUDED.doc - " DECISION_KEYS ") || "
@@ -94,6 +94,11 @@ gps_write_audit(PG_FUNCTION_ARGS)
 	Jsonb	   *doc = gps_arg_jsonb(fcinfo, 0, "push");
 	char	   *id = push_id_of(doc);
 	Datum		values[4];
+
+	/* drop a caller's "_id" (a rebuild, so only when the key is there) */
+	if (getKeyJsonValueFromContainer(&doc->root, "_id", 3, NULL) != NULL)
+		doc = DatumGetJsonbP(DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(doc),
+												 CStringGetTextDatum("_id")));
 
 	values[0] = CStringGetTextDatum(id);
 	values[1] = CStringGetTextDatum(gps_object_id_new());

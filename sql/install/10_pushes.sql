@@ -40,6 +40,18 @@ CREATE TABLE gitproxy.pushes (
     CONSTRAINT pushes__id_key UNIQUE (_id),
     CONSTRAINT pushes_doc_is_object CHECK (pg_catalog.jsonb_typeof(doc) OPERATOR(pg_catalog.=) 'object')
 );
+-- lz4 (PostgreSQL 14+, when the server was built with it) compresses and
+-- decompresses push documents several times faster than the default pglz;
+-- listings, decisions and writes all read or rewrite whole documents.
+DO $do$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_settings
+              WHERE name OPERATOR(pg_catalog.=) 'default_toast_compression'
+                AND 'lz4' OPERATOR(pg_catalog.=) ANY (enumvals)) THEN
+    EXECUTE 'ALTER TABLE gitproxy.pushes ALTER COLUMN doc SET COMPRESSION lz4';
+  END IF;
+END
+$do$;
 COMMENT ON TABLE gitproxy.pushes IS
   'git-proxy push and request records (Action), one row per id. doc is the whole document without _id in stored jsonb form (U+FFFF escape for \u0000 and lone surrogates, see README); the other columns are generated typed copies used by listings. Write through gitproxy.write_audit and the decision functions.';
 COMMENT ON COLUMN gitproxy.pushes.id IS 'Action.id, the business key (e.g. <commitFrom>__<commitTo>, or epoch milliseconds for non-push requests)';
