@@ -45,9 +45,6 @@ PG_FUNCTION_INFO_V1(gps_import_pushes);
 #define STAGING_SCHEMA "pg_temp"
 #define STAGING_TABLE "gitproxy_import_staging"
 
-/* Keys owned by the review decision functions (as write_audit in pushes.c). */
-#define DECISION_KEYS "'{authorised,rejected,canceled,attestation,rejection}'::text[]"
-
 /*
  * The merge.  $1 = gitproxy_sink.strict_review.  Every staged line is
  * converted once (a function in FROM runs once per row); per id the line
@@ -64,20 +61,19 @@ PG_FUNCTION_INFO_V1(gps_import_pushes);
 static const char merge_sql[] =
 "WITH latest AS ("
 " SELECT DISTINCT ON (d.push_id COLLATE \"C\")"
-"  d.push_id COLLATE \"C\" AS id, d.record_id, d.stored_doc"
+"  d.push_id COLLATE \"C\" AS id, d.record_id, d.stored_doc,"
+"  d.type, d.ts, d.url, d.user_email, d.error, d.blocked, d.allow_push,"
+"  d.authorised, d.canceled, d.rejected"
 " FROM ONLY " STAGING_SCHEMA "." STAGING_TABLE " s"
 " CROSS JOIN LATERAL gitproxy.import_stored_doc(s.doc, s.line_no) d"
 " ORDER BY d.push_id COLLATE \"C\", s.line_no DESC"
 "), merged AS ("
-" INSERT INTO gitproxy.pushes AS p (id, _id, doc)"
-" SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc"
+" INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ")"
+" SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc,"
+"  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
+"  l.authorised, l.canceled, l.rejected"
 " FROM latest l LEFT JOIN gitproxy.pushes e ON e.id = l.id"
-" ON CONFLICT (id) DO UPDATE SET updated_at = now(), _id = EXCLUDED._id, doc = CASE"
-" WHEN $1 AND " GPS_PUSH_STATE_SQL("p") " <> 'pending'"
-" THEN (EXCLUDED.doc - " DECISION_KEYS ") ||"
-" (SELECT coalesce(jsonb_object_agg(e2.key, e2.value), '{}'::jsonb)"
-"  FROM jsonb_each(p.doc) e2 WHERE e2.key = ANY (" DECISION_KEYS "))"
-" ELSE EXCLUDED.doc END"
+" ON CONFLICT (id) DO UPDATE SET _id = EXCLUDED._id, " GPS_PUSH_UPSERT_SET("$1")
 " RETURNING p.xmax = 0 AS inserted"
 ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
 " FROM merged";
@@ -150,8 +146,9 @@ gps_import_stored_doc(PG_FUNCTION_ARGS)
 	char	   *push_id;
 	char	   *record_id = NULL;
 	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	Datum		values[3 + GPS_PUSH_TYPED_COUNT];
+	bool		nulls[3 + GPS_PUSH_TYPED_COUNT] = {false};
+	char		typed_nulls[GPS_PUSH_TYPED_COUNT];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -167,18 +164,7 @@ gps_import_stored_doc(PG_FUNCTION_ARGS)
 	error_context_stack = &errcb;
 
 	jb = gps_arg_jsonb(fcinfo, 0, "staged document");
-	if (!JB_ROOT_IS_OBJECT(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("Invalid id"),
-				 errdetail("A push document must be a JSON object with a string \"id\".")));
-	if (getKeyJsonValueFromContainer(&jb->root, "id", 2, &v) == NULL ||
-		v.type != jbvString || v.val.string.len == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("Invalid id"),
-				 errdetail("The push document's \"id\" must be a non-empty JSON string.")));
-	push_id = pnstrdup(v.val.string.val, v.val.string.len);
+	push_id = gps_push_id_of(jb);
 
 	if (getKeyJsonValueFromContainer(&jb->root, "_id", 3, &v) != NULL)
 	{
@@ -196,6 +182,9 @@ gps_import_stored_doc(PG_FUNCTION_ARGS)
 		}
 		jb = without_record_id(jb);
 	}
+	gps_push_typed_values(jb, values + 3, typed_nulls);
+	for (int i = 0; i < GPS_PUSH_TYPED_COUNT; i++)
+		nulls[3 + i] = typed_nulls[i] == 'n';
 	error_context_stack = errcb.previous;
 
 	values[0] = CStringGetTextDatum(push_id);

@@ -14,7 +14,9 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 
 #include "compat.h"
 #include "func_args.h"
@@ -30,18 +32,12 @@ PG_FUNCTION_INFO_V1(gps_get_push);
 PG_FUNCTION_INFO_V1(gps_delete_push);
 PG_FUNCTION_INFO_V1(gps_get_pushes);
 
-/* Keys owned by the review decision functions (kept by strict write_audit). */
-#define DECISION_KEYS "'{authorised,rejected,canceled,attestation,rejection}'::text[]"
-
 static GpsPlan write_audit_plan = {
-	"INSERT INTO gitproxy.pushes AS p (id, _id, doc) VALUES ($1, $2, $3 - '_id') "
-	"ON CONFLICT (id) DO UPDATE SET updated_at = now(), doc = CASE "
-	"WHEN $4 AND " GPS_PUSH_STATE_SQL("p") " <> 'pending' "
-	"THEN (EXCLUDED.doc - " DECISION_KEYS ") || "
-	"(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) "
-	" FROM jsonb_each(p.doc) e WHERE e.key = ANY (" DECISION_KEYS ")) "
-	"ELSE EXCLUDED.doc END",
-	4, {TEXTOID, TEXTOID, JSONBOID, BOOLOID}
+	"INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ") "
+	"VALUES ($1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+	"ON CONFLICT (id) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4"),
+	14, {TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID,
+	BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID}
 };
 
 static GpsPlan get_push_plan = {
@@ -58,9 +54,49 @@ static GpsPlan delete_push_plan = {
 	1, {TEXTOID}
 };
 
-/* The id of a push document: a non-empty JSON string, else "Invalid id". */
-static char *
-push_id_of(Jsonb *doc)
+/* A top-level key's value when it has the wanted JSON type. */
+static bool
+typed_key(Jsonb *doc, const char *key, enum jbvType type, JsonbValue *v)
+{
+	return getKeyJsonValueFromContainer(&doc->root, key, strlen(key), v) != NULL &&
+		v->type == type;
+}
+
+void
+gps_push_typed_values(Jsonb *doc, Datum *values, char *nulls)
+{
+	static const char *const text_keys[] = {"type", NULL, "url", "userEmail"};
+	static const char *const flag_keys[] = {"error", "blocked", "allowPush",
+	"authorised", "canceled", "rejected"};
+	JsonbValue	v;
+
+	for (int i = 0; i < 4; i++)
+	{
+		nulls[i] = 'n';
+		values[i] = (Datum) 0;
+		if (text_keys[i] != NULL && typed_key(doc, text_keys[i], jbvString, &v))
+		{
+			values[i] = PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
+																 v.val.string.len));
+			nulls[i] = ' ';
+		}
+	}
+	/* ts: JavaScript numbers are doubles, so float8 holds them exactly */
+	nulls[1] = ' ';
+	values[1] = typed_key(doc, "timestamp", jbvNumeric, &v) ?
+		DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)) :
+		Float8GetDatum(-get_float8_infinity());
+	for (int i = 0; i < 6; i++)
+	{
+		bool		is_bool = typed_key(doc, flag_keys[i], jbvBool, &v);
+
+		values[4 + i] = BoolGetDatum(is_bool && v.val.boolean);
+		nulls[4 + i] = is_bool ? ' ' : 'n';
+	}
+}
+
+char *
+gps_push_id_of(Jsonb *doc)
 {
 	JsonbValue	v;
 
@@ -92,16 +128,25 @@ Datum
 gps_write_audit(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = gps_arg_jsonb(fcinfo, 0, "push");
-	char	   *id = push_id_of(doc);
-	Datum		values[4];
+	char	   *id = gps_push_id_of(doc);
+	Datum		values[4 + GPS_PUSH_TYPED_COUNT];
+	char		nulls[4 + GPS_PUSH_TYPED_COUNT + 1];
+
+	/* drop a caller's "_id" (a rebuild, so only when the key is there) */
+	if (getKeyJsonValueFromContainer(&doc->root, "_id", 3, NULL) != NULL)
+		doc = DatumGetJsonbP(DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(doc),
+												 CStringGetTextDatum("_id")));
 
 	values[0] = CStringGetTextDatum(id);
 	values[1] = CStringGetTextDatum(gps_object_id_new());
 	values[2] = JsonbPGetDatum(doc);
 	values[3] = BoolGetDatum(gps_strict_review);
+	memset(nulls, ' ', 4);
+	gps_push_typed_values(doc, values + 4, nulls + 4);
+	nulls[4 + GPS_PUSH_TYPED_COUNT] = '\0';
 
 	SPI_connect();
-	gps_plan_exec(&write_audit_plan, values, NULL, false, 0);
+	gps_plan_exec(&write_audit_plan, values, nulls, false, 0);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -19,4 +19,54 @@
 	" WHEN " a ".authorised IS TRUE THEN 'authorised'" \
 	" ELSE 'pending' END"
 
+/*
+ * The typed columns of gitproxy.pushes, derived from the document by
+ * gps_push_typed_values() on every write (plain columns set by the API
+ * functions, not generated columns: re-initialising nine generation
+ * expressions cost about an eighth of every write).
+ */
+#define GPS_PUSH_TYPED_COLUMNS \
+	"type, ts, url, user_email, error, blocked, allow_push, authorised, canceled, rejected"
+#define GPS_PUSH_TYPED_COUNT 10
+
+/*
+ * ON CONFLICT (id) DO UPDATE SET clause shared by write_audit and the bulk
+ * import: replace semantics; when strict review mode (parameter `strict`) is
+ * on and the stored push has a decision, keep its decision flags and its
+ * authorised/rejected/canceled/attestation/rejection keys.
+ */
+#define GPS_PUSH_DECISION_KEYS "'{authorised,rejected,canceled,attestation,rejection}'::text[]"
+#define GPS_PUSH_KEEP_DECISION(strict) "(" strict " AND " GPS_PUSH_STATE_SQL("p") " <> 'pending')"
+#define GPS_PUSH_UPSERT_SET(strict) \
+	"updated_at = now(), type = EXCLUDED.type, ts = EXCLUDED.ts, url = EXCLUDED.url, " \
+	"user_email = EXCLUDED.user_email, error = EXCLUDED.error, blocked = EXCLUDED.blocked, " \
+	"allow_push = EXCLUDED.allow_push, " \
+	"authorised = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.authorised ELSE EXCLUDED.authorised END, " \
+	"canceled = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.canceled ELSE EXCLUDED.canceled END, " \
+	"rejected = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.rejected ELSE EXCLUDED.rejected END, " \
+	"doc = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) \
+	" THEN (EXCLUDED.doc - " GPS_PUSH_DECISION_KEYS ") || " \
+	"(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) " \
+	" FROM jsonb_each(p.doc) e WHERE e.key = ANY (" GPS_PUSH_DECISION_KEYS ")) " \
+	"ELSE EXCLUDED.doc END"
+
+#ifndef GPS_PUSHES_NO_JSONB
+#include "utils/jsonb.h"
+
+/*
+ * Fill values/nulls (GPS_PUSH_TYPED_COUNT entries, SPI convention: ' ' or
+ * 'n') with the typed columns of a stored push document: type, url,
+ * user_email as text when JSON strings; ts as float8 when a JSON number,
+ * else -Infinity; the six flags as boolean when JSON booleans; else NULL.
+ * Raises 22003 for a timestamp outside the float8 range.
+ */
+extern void gps_push_typed_values(Jsonb *doc, Datum *values, char *nulls);
+
+/*
+ * The "id" of a push document (palloc'd): a non-empty JSON string, else 22023
+ * "Invalid id" (also when the document is not an object).
+ */
+extern char *gps_push_id_of(Jsonb *doc);
+#endif
+
 #endif							/* GPS_PUSHES_H */

@@ -43,7 +43,8 @@ static GpsPlan lock_plan = {
 	payload ", $3, session_user FROM u"
 
 static GpsPlan authorise_plan = {
-	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), doc = CASE "
+	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), "
+	"authorised = true, canceled = false, rejected = false, doc = CASE "
 	"WHEN $2 IS NULL THEN (doc || '{\"authorised\": true, \"canceled\": false, \"rejected\": false}') - 'attestation' "
 	"ELSE doc || '{\"authorised\": true, \"canceled\": false, \"rejected\": false}' "
 	"|| jsonb_build_object('attestation', $2) END "
@@ -53,7 +54,8 @@ static GpsPlan authorise_plan = {
 };
 
 static GpsPlan reject_plan = {
-	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), doc = CASE "
+	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), "
+	"authorised = false, canceled = false, rejected = true, doc = CASE "
 	"WHEN $2 IS NULL THEN (doc || '{\"authorised\": false, \"canceled\": false, \"rejected\": true}') - 'rejection' "
 	"ELSE doc || '{\"authorised\": false, \"canceled\": false, \"rejected\": true}' "
 	"|| jsonb_build_object('rejection', $2) END "
@@ -64,6 +66,7 @@ static GpsPlan reject_plan = {
 
 static GpsPlan cancel_plan = {
 	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), "
+	"authorised = false, canceled = true, rejected = false, "
 	"doc = doc || '{\"authorised\": false, \"canceled\": true, \"rejected\": false}' "
 	"WHERE id = $1 RETURNING id) "
 	LOG_INSERT("cancel", "$2"),

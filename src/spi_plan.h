@@ -12,7 +12,7 @@
 
 #include "executor/spi.h"
 
-#define GPS_PLAN_MAX_ARGS 8
+#define GPS_PLAN_MAX_ARGS 16
 
 typedef struct GpsPlan
 {

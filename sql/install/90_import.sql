@@ -8,11 +8,14 @@
 --   COMMIT;
 
 CREATE FUNCTION gitproxy.import_stored_doc(doc text, line_no bigint,
-    OUT push_id text, OUT record_id text, OUT stored_doc jsonb)
+    OUT push_id text, OUT record_id text, OUT stored_doc jsonb,
+    OUT type text, OUT ts float8, OUT url text, OUT user_email text,
+    OUT error boolean, OUT blocked boolean, OUT allow_push boolean,
+    OUT authorised boolean, OUT canceled boolean, OUT rejected boolean)
   AS 'MODULE_PATHNAME', 'gps_import_stored_doc'
   LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION gitproxy.import_stored_doc(text, bigint) IS
-  'Internal to gitproxy.import_pushes: one staged JSON line (a push record) converted for storage as write_audit does. push_id = its "id" (stored form); record_id = its "_id" when that is a JSON string of 24 hex characters (lower-cased), else NULL; stored_doc = the document without "_id" in stored jsonb form (U+FFFF escape for \u0000 and lone surrogates). Errors, each with the error context "gitproxy import, line <line_no>": 22004 doc or line_no NULL; 22P02 malformed JSON; 22023 "Invalid id" (not a JSON object, or "id" missing, not a string or empty). VOLATILE: the merge calls it once per staged row, in FROM.';
+  'Internal to gitproxy.import_pushes: one staged JSON line (a push record) converted for storage as write_audit does. push_id = its "id" (stored form); record_id = its "_id" when that is a JSON string of 24 hex characters (lower-cased), else NULL; stored_doc = the document without "_id" in stored jsonb form (U+FFFF escape for \u0000 and lone surrogates); type ... rejected = the typed columns of gitproxy.pushes derived from it as write_audit derives them. Errors, each with the error context "gitproxy import, line <line_no>": 22004 doc or line_no NULL; 22P02 malformed JSON; 22023 "Invalid id" (not a JSON object, or "id" missing, not a string or empty). VOLATILE: the merge calls it once per staged row, in FROM.';
 REVOKE ALL ON FUNCTION gitproxy.import_stored_doc(text, bigint) FROM PUBLIC;
 
 CREATE FUNCTION gitproxy.import_new_id() RETURNS text

@@ -851,13 +851,17 @@ grow_to(PGconn *c, long target)
 	last = copies_done + (int) ((need + real - 1) / real);
 	must_exec(c, "SET default_toast_compression = lz4");
 	snprintf(sql, sizeof(sql),
-			 "INSERT INTO gitproxy.pushes (id, _id, doc) "
+			 "INSERT INTO gitproxy.pushes (id, _id, doc, type, ts, url, user_email, error, "
+			 " blocked, allow_push, authorised, canceled, rejected) "
 			 "SELECT s.id || '~' || g, gitproxy.import_new_id(), s.doc || CASE "
 			 " WHEN s.ts = '-Infinity' THEN jsonb_build_object('id', s.id || '~' || g) "
 			 " ELSE jsonb_build_object('id', s.id || '~' || g, "
-			 "  'timestamp', (s.ts - g * 3600000::float8)::bigint) END "
+			 "  'timestamp', (s.ts - g * 3600000::float8)::bigint) END, "
+			 " s.type, CASE WHEN s.ts = '-Infinity' THEN s.ts ELSE (s.ts - g * 3600000::float8)::bigint END, "
+			 " s.url, s.user_email, s.error, s.blocked, s.allow_push, s.authorised, s.canceled, s.rejected "
 			 "FROM generate_series(%d, %d) g "
-			 "CROSS JOIN (SELECT id, doc, ts FROM gitproxy.pushes WHERE id NOT LIKE '%%~%%' "
+			 "CROSS JOIN (SELECT id, doc, ts, type, url, user_email, error, blocked, allow_push, "
+			 "            authorised, canceled, rejected FROM gitproxy.pushes WHERE id NOT LIKE '%%~%%' "
 			 "            ORDER BY id) s "
 			 "LIMIT %ld", first, last, need);
 	must_exec(c, sql);

@@ -1,0 +1,1 @@
+SELECT count(*) FROM gitproxy.get_pushes(NULL, 50);
