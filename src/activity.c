@@ -49,6 +49,7 @@
 #include "compat.h"
 #include "func_args.h"
 #include "json_codec.h"
+#include "json_results.h"
 #include "spi_plan.h"
 #include "unicode_case.h"
 
@@ -528,33 +529,6 @@ gps_fold_case(PG_FUNCTION_ARGS)
 }
 
 /*
- * Start a materialize-mode SRF returning a single json column (SETOF json:
- * gps_srf_begin wants a composite result type).
- */
-static Tuplestorestate *
-json_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcontext;
-	Tuplestorestate *store;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	*tupdesc = CreateTemplateTupleDesc(1);
-	TupleDescInitEntry(*tupdesc, (AttrNumber) 1, "push", JSONOID, -1, 0);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = *tupdesc;
-	MemoryContextSwitchTo(oldcontext);
-	return store;
-}
-
-/*
  * gitproxy.get_pushes_for_user_profile(email_variants text[], username text)
  *     -> SETOF json
  *     Sink method getPushesForUserProfile(emailVariants, profileUsername):
@@ -577,9 +551,6 @@ gps_get_pushes_for_user_profile(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext rowctx;
-	Portal		portal;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -599,31 +570,11 @@ gps_get_pushes_for_user_profile(PG_FUNCTION_ARGS)
 												TYPALIGN_INT));
 	values[1] = CStringGetTextDatum(gps_server_fold(username, strlen(username)));
 
-	store = json_srf_begin(fcinfo, &tupdesc);
-	rowctx = AllocSetContextCreate(caller, "gitproxy profile row", ALLOCSET_DEFAULT_SIZES);
+	store = gps_srf_begin_scalar(fcinfo, JSONOID, &tupdesc);
 	SPI_connect();
-	portal = SPI_cursor_open(NULL, gps_plan_prepare(&profile_plan), values, NULL, true);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-			Datum		out[1];
-			bool		nulls[1] = {false};
-			MemoryContext old = MemoryContextSwitchTo(rowctx);
-
-			out[0] = PointerGetDatum(gps_jsonb_to_json(DatumGetJsonbP(gps_spi_getdatum(i, 1, &isnull))));
-			tuplestore_putvalues(store, tupdesc, out, nulls);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowctx);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
+	gps_portal_to_json_rows(SPI_cursor_open(NULL, gps_plan_prepare(&profile_plan),
+											values, NULL, true),
+							store, tupdesc);
 	SPI_finish();
-	MemoryContextDelete(rowctx);
 	return (Datum) 0;
 }

@@ -96,27 +96,8 @@ extern void gps_obj_value(GpsObjBuilder *b, const char *key, JsonbValue *val);
 extern void gps_obj_empty_array(GpsObjBuilder *b, const char *key);
 extern Jsonb *gps_obj_end(GpsObjBuilder *b);
 
-/*
- * Run a kept plan that yields at most one row whose first column is a jsonb
- * document; returns it rendered as json (escape reversed) in memory context
- * `caller`, or NULL when there is no row.  Caller is connected to SPI.
- */
-extern text *gps_plan_fetch_json(GpsPlan *plan, Datum *values, const char *nulls,
-								 bool read_only, MemoryContext caller);
-
-/*
- * Start a materialize-mode function returning SETOF a scalar type (json,
- * text): returns the tuplestore and a one-column descriptor in *tupdesc.
- */
-extern Tuplestorestate *gps_srf_begin_scalar(FunctionCallInfo fcinfo, Oid type,
-											 TupleDesc *tupdesc);
-
-/*
- * Stream the rows of `sql` (parameters as given) whose first column is a
- * jsonb document into a SETOF json result, rendering each in a private
- * memory context.  Used by get_repos and get_users.
- */
-extern void gps_stream_docs(FunctionCallInfo fcinfo, const char *sql, int nargs,
-							Oid *argtypes, Datum *values, const char *nulls);
+/* Returning documents (moved to json_results.h / func_args.h). */
+#include "func_args.h"
+#include "json_results.h"
 
 #endif							/* GPS_DOC_UTIL_H */

@@ -50,27 +50,60 @@ gps_require_object(Jsonb *jb, const char *what)
 				 errmsg("%s must be a JSON object", what)));
 }
 
-Tuplestorestate *
-gps_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+/* Check the caller takes a tuplestore and install one with `tupdesc`. */
+static Tuplestorestate *
+materialize(FunctionCallInfo fcinfo, TupleDesc tupdesc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext oldcontext;
 	Tuplestorestate *store;
+
+	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcontext);
+	return store;
+}
+
+static void
+require_materialize(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		(rsinfo->allowedModes & SFRM_Materialize) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set-valued function called in context that cannot accept a set")));
+}
+
+Tuplestorestate *
+gps_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcontext;
+
+	require_materialize(fcinfo);
 	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-
 	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	*tupdesc = CreateTupleDescCopy(*tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = *tupdesc;
 	MemoryContextSwitchTo(oldcontext);
-	return store;
+	return materialize(fcinfo, *tupdesc);
+}
+
+Tuplestorestate *
+gps_srf_begin_scalar(FunctionCallInfo fcinfo, Oid type, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcontext;
+
+	require_materialize(fcinfo);
+	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	*tupdesc = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(*tupdesc, (AttrNumber) 1, "value", type, -1, 0);
+	MemoryContextSwitchTo(oldcontext);
+	return materialize(fcinfo, *tupdesc);
 }

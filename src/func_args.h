@@ -37,4 +37,11 @@ extern void gps_require_object(Jsonb *jb, const char *what);
  */
 extern Tuplestorestate *gps_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
 
+/*
+ * Same for a function returning SETOF a scalar type (json, text): a
+ * one-column descriptor of that type in *tupdesc.
+ */
+extern Tuplestorestate *gps_srf_begin_scalar(FunctionCallInfo fcinfo, Oid type,
+											 TupleDesc *tupdesc);
+
 #endif							/* GPS_FUNC_ARGS_H */

@@ -22,6 +22,7 @@
 #include "func_args.h"
 #include "gitproxy_sink.h"
 #include "json_codec.h"
+#include "json_results.h"
 #include "object_id.h"
 #include "pushes.h"
 #include "query_filter.h"
@@ -161,20 +162,12 @@ gps_get_push(PG_FUNCTION_ARGS)
 {
 	char	   *id = gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	Datum		values[1];
-	text	   *result = NULL;
+	text	   *result;
 	MemoryContext caller = CurrentMemoryContext;
 
 	values[0] = CStringGetTextDatum(id);
 	SPI_connect();
-	if (gps_plan_exec(&get_push_plan, values, NULL, true, 1) == 1)
-	{
-		bool		isnull;
-		Datum		d = gps_spi_getdatum(0, 1, &isnull);
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		result = gps_jsonb_to_json(DatumGetJsonbP(d));
-		MemoryContextSwitchTo(spi);
-	}
+	result = gps_plan_fetch_json(&get_push_plan, values, NULL, true, caller);
 	SPI_finish();
 	if (result == NULL)
 		PG_RETURN_NULL();

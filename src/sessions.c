@@ -26,6 +26,7 @@
 #include "compat.h"
 #include "func_args.h"
 #include "json_codec.h"
+#include "json_results.h"
 #include "spi_plan.h"
 
 PG_FUNCTION_INFO_V1(gps_session_get);
@@ -233,15 +234,7 @@ gps_session_get(PG_FUNCTION_ARGS)
 
 	values[0] = CStringGetTextDatum(sid);
 	SPI_connect();
-	if (gps_plan_exec(&get_plan, values, NULL, true, 1) == 1)
-	{
-		bool		isnull;
-		Datum		d = gps_spi_getdatum(0, 1, &isnull);
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		result = gps_jsonb_to_json(DatumGetJsonbP(d));
-		MemoryContextSwitchTo(spi);
-	}
+	result = gps_plan_fetch_json(&get_plan, values, NULL, true, caller);
 	SPI_finish();
 	if (result == NULL)
 		PG_RETURN_NULL();
