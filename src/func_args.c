@@ -41,6 +41,18 @@ gps_arg_jsonb_or_null(FunctionCallInfo fcinfo, int n)
 	return gps_json_datum_to_jsonb(PG_GETARG_DATUM(n));
 }
 
+Jsonb *
+gps_arg_query(FunctionCallInfo fcinfo, int n)
+{
+	Jsonb	   *query = gps_arg_jsonb_or_null(fcinfo, n);
+	JsonbValue	v;
+
+	if (query != NULL && JB_ROOT_IS_SCALAR(query) &&
+		JsonbExtractScalar(&query->root, &v) && v.type == jbvNull)
+		return NULL;
+	return query;
+}
+
 void
 gps_require_object(Jsonb *jb, const char *what)
 {

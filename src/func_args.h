@@ -28,6 +28,13 @@ extern Jsonb *gps_arg_jsonb(FunctionCallInfo fcinfo, int n, const char *what);
 /* Same, but SQL NULL gives NULL. */
 extern Jsonb *gps_arg_jsonb_or_null(FunctionCallInfo fcinfo, int n);
 
+/*
+ * A query-object argument (getPushes, getRepos, getUsers): NULL when the
+ * argument is SQL NULL or JSON null (git-proxy's "no query"), else the
+ * stored jsonb form, not yet checked to be an object.
+ */
+extern Jsonb *gps_arg_query(FunctionCallInfo fcinfo, int n);
+
 /* Raise 22023 unless jb is a JSON object; `what` names the argument. */
 extern void gps_require_object(Jsonb *jb, const char *what);
 

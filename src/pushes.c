@@ -326,14 +326,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	MemoryContext rowctx;
 	Portal		portal;
 
-	query = PG_ARGISNULL(0) ? NULL : gps_json_datum_to_jsonb(PG_GETARG_DATUM(0));
-	if (query != NULL && JB_ROOT_IS_SCALAR(query))
-	{
-		JsonbValue	v;
-
-		if (JsonbExtractScalar(&query->root, &v) && v.type == jbvNull)
-			query = NULL;		/* JSON null behaves like an absent query */
-	}
+	query = gps_arg_query(fcinfo, 0);
 	if (query == NULL)
 		query = gps_json_to_jsonb(DEFAULT_PUSH_QUERY, strlen(DEFAULT_PUSH_QUERY));
 

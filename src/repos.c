@@ -245,17 +245,10 @@ static const char *const repo_lowercase_keys[] = {"name", "_id", NULL};
 Datum
 gps_get_repos(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *query = gps_arg_jsonb_or_null(fcinfo, 0);
+	Jsonb	   *query = gps_arg_query(fcinfo, 0);
 	GpsFilter	f;
 	StringInfoData sql;
 
-	if (query != NULL && JB_ROOT_IS_SCALAR(query))
-	{
-		JsonbValue	v;
-
-		if (JsonbExtractScalar(&query->root, &v) && v.type == jbvNull)
-			query = NULL;
-	}
 	gps_filter_init(&f);
 	if (query != NULL)
 		gps_filter_compile(&f, query, "r.doc", repo_columns, lengthof(repo_columns),

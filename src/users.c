@@ -245,17 +245,10 @@ reject_password_conditions(Jsonb *query)
 Datum
 gps_get_users(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *query = gps_arg_jsonb_or_null(fcinfo, 0);
+	Jsonb	   *query = gps_arg_query(fcinfo, 0);
 	GpsFilter	f;
 	StringInfoData sql;
 
-	if (query != NULL && JB_ROOT_IS_SCALAR(query))
-	{
-		JsonbValue	v;
-
-		if (JsonbExtractScalar(&query->root, &v) && v.type == jbvNull)
-			query = NULL;
-	}
 	gps_filter_init(&f);
 	if (query != NULL)
 	{
