@@ -15,12 +15,18 @@
  * CONFLICT: the error names the line) is reported the same way and skipped;
  * any other server error (connection, permission, internal) stops the run.
  * Re-running a file is harmless, so the fix is: correct the lines, run again.
+ *
+ * A reader thread reads, checks and batches the lines while the main thread
+ * sends the batch before (two batches in turn), so the client's work
+ * overlaps the server's merge.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,15 +57,28 @@ typedef struct batch
 	int64_t		bad_line;		/* first malformed line, 0 if none */
 } batch;
 
-/* ---- the state of one run ---- */
+/* ---- the state of one run ----
+ * A reader thread reads, checks and batches the lines of a file while the
+ * main thread sends the previous batch (two batches in turn), so reading
+ * and the server's merge overlap. */
 typedef struct run_state
 {
 	cli_ctx    *ctx;
 	gps_import_kind kind;
 	size_t		batch_size;
 	bool		quiet;
+	atomic_bool stop;			/* an error that ends the run */
+	/* under mu: */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	int			rc;				/* first failure's exit code */
-	bool		stop;			/* an error that ends the run */
+	batch	   *full;			/* filled by the reader, not yet sent */
+	batch	   *spare;			/* free for the reader */
+	bool		reader_done;
+	/* reader thread only (read by the main thread after joining it): */
+	batch	   *cur;			/* being filled */
+	gzFile		gz;
+	bool		read_failed;	/* the file could not be read to its end */
 	/* per file */
 	const char *name;
 	int64_t		records;		/* records of applied batches */
@@ -82,8 +101,46 @@ seconds_since(const struct timespec *t0)
 static void
 fail(run_state *rs, int code)
 {
+	pthread_mutex_lock(&rs->mu);
 	if (rs->rc == CLI_EXIT_OK)
 		rs->rc = code;
+	pthread_mutex_unlock(&rs->mu);
+}
+
+static void
+stop_run(run_state *rs)
+{
+	pthread_mutex_lock(&rs->mu);
+	atomic_store(&rs->stop, true);
+	pthread_cond_broadcast(&rs->cv);
+	pthread_mutex_unlock(&rs->mu);
+}
+
+/* reader: hand the filled batch to the sender and take the spare one;
+ * false when the run stops */
+static bool
+hand_over(run_state *rs)
+{
+	bool		ok;
+
+	pthread_mutex_lock(&rs->mu);
+	while (rs->full != NULL && !atomic_load(&rs->stop))
+		pthread_cond_wait(&rs->cv, &rs->mu);
+	if (!atomic_load(&rs->stop))
+	{
+		rs->full = rs->cur;
+		pthread_cond_broadcast(&rs->cv);
+		while (rs->spare == NULL && !atomic_load(&rs->stop))
+			pthread_cond_wait(&rs->cv, &rs->mu);
+		if (rs->spare != NULL)
+		{
+			rs->cur = rs->spare;
+			rs->spare = NULL;
+		}
+	}
+	ok = !atomic_load(&rs->stop);
+	pthread_mutex_unlock(&rs->mu);
+	return ok;
 }
 
 static bool
@@ -300,7 +357,7 @@ send_batch(run_state *rs, batch *b)
 		else
 		{
 			not_applied(rs, b, "import stopped");
-			rs->stop = true;
+			stop_run(rs);
 		}
 		batch_reset(b);
 		return;
@@ -323,8 +380,9 @@ send_batch(run_state *rs, batch *b)
 
 /* one line read (without its line break): check it and batch it */
 static bool
-take_line(run_state *rs, batch *b, char *line, size_t len, int64_t line_no)
+take_line(run_state *rs, char *line, size_t len, int64_t line_no)
 {
+	batch	   *b = rs->cur;
 	char		msg[320];
 	size_t		i;
 
@@ -346,19 +404,20 @@ take_line(run_state *rs, batch *b, char *line, size_t len, int64_t line_no)
 	if (!batch_add(b, line, len, line_no))
 	{
 		fprintf(stderr, "%s: %s: out of memory\n", rs->ctx->prog, rs->name);
-		fail(rs, CLI_EXIT_IO);
-		rs->stop = true;
+		rs->read_failed = true;
 		return false;
 	}
 	if (b->n >= rs->batch_size || b->len >= MAX_BATCH_BYTES)
-		send_batch(rs, b);
-	return !rs->stop;
+		return hand_over(rs);
+	return !atomic_load(&rs->stop);
 }
 
-/* read the whole file, batching its lines; false on a read error */
-static bool
-read_file(run_state *rs, gzFile gz, batch *b)
+/* the reader thread: read the whole file, batching its lines */
+static void *
+read_file(void *arg)
 {
+	run_state  *rs = arg;
+	gzFile		gz = rs->gz;
 	char	   *chunk = malloc(READ_CHUNK);
 	char	   *line = NULL;	/* a line spanning chunks */
 	size_t		line_len = 0,
@@ -367,8 +426,8 @@ read_file(run_state *rs, gzFile gz, batch *b)
 	bool		ok = true;
 
 	if (chunk == NULL)
-		return false;
-	for (;;)
+		ok = false;
+	while (ok)
 	{
 		int			got = gzread(gz, chunk, READ_CHUNK);
 		char	   *p,
@@ -400,7 +459,7 @@ read_file(run_state *rs, gzFile gz, batch *b)
 		}
 		p = chunk;
 		end = chunk + got;
-		while (p < end && !rs->stop)
+		while (p < end && !rs->read_failed && !atomic_load(&rs->stop))
 		{
 			char	   *nl = memchr(p, '\n', (size_t) (end - p));
 			size_t		n = (size_t) ((nl ? nl : end) - p);
@@ -409,7 +468,7 @@ read_file(run_state *rs, gzFile gz, batch *b)
 			{
 				/* a whole line inside the chunk: no copy */
 				*nl = '\0';
-				if (!take_line(rs, b, p, n, ++line_no))
+				if (!take_line(rs, p, n, ++line_no))
 					break;
 			}
 			else
@@ -435,36 +494,65 @@ read_file(run_state *rs, gzFile gz, batch *b)
 				line_len += n;
 				if (nl != NULL)
 				{
-					if (!take_line(rs, b, line, line_len, ++line_no))
+					if (!take_line(rs, line, line_len, ++line_no))
 						break;
 					line_len = 0;
 				}
 			}
 			p += n + (nl ? 1 : 0);
 		}
-		if (rs->stop || !ok)
+		if (atomic_load(&rs->stop) || rs->read_failed || !ok)
 			break;
 	}
-	if (ok && !rs->stop && line_len > 0)
-		take_line(rs, b, line, line_len, ++line_no);	/* no final line break */
-	if (ok && !rs->stop)
-		send_batch(rs, b);
+	if (ok && !rs->read_failed && !atomic_load(&rs->stop) && line_len > 0)
+		take_line(rs, line, line_len, ++line_no);	/* no final line break */
+	if (ok && !rs->read_failed && !atomic_load(&rs->stop) && rs->cur->n > 0)
+		hand_over(rs);
 	free(line);
 	free(chunk);
 	if (!ok)
-	{
+		rs->read_failed = true;
+	if (rs->read_failed)
 		fail(rs, CLI_EXIT_IO);
-		rs->stop = true;
+	/* batches handed over before a read error are still sent */
+	pthread_mutex_lock(&rs->mu);
+	rs->reader_done = true;
+	pthread_cond_broadcast(&rs->cv);
+	pthread_mutex_unlock(&rs->mu);
+	return NULL;
+}
+
+/* the main thread: send the batches the reader hands over, in turn */
+static void
+send_batches(run_state *rs)
+{
+	for (;;)
+	{
+		batch	   *b;
+
+		pthread_mutex_lock(&rs->mu);
+		while (rs->full == NULL && !rs->reader_done && !atomic_load(&rs->stop))
+			pthread_cond_wait(&rs->cv, &rs->mu);
+		b = rs->full;
+		rs->full = NULL;
+		pthread_cond_broadcast(&rs->cv);
+		pthread_mutex_unlock(&rs->mu);
+		if (b == NULL || atomic_load(&rs->stop))
+			break;
+		send_batch(rs, b);
+		pthread_mutex_lock(&rs->mu);
+		rs->spare = b;
+		pthread_cond_broadcast(&rs->cv);
+		pthread_mutex_unlock(&rs->mu);
 	}
-	return ok;
 }
 
 static void
 import_file(run_state *rs, const char *path, gps_import_kind kind)
 {
 	int			fd;
-	gzFile		gz;
-	batch		b;
+	batch		slots[2];
+	pthread_t	reader;
 	double		s;
 
 	rs->kind = kind;
@@ -478,19 +566,37 @@ import_file(run_state *rs, const char *path, gps_import_kind kind)
 		fail(rs, CLI_EXIT_IO);
 		return;
 	}
-	gz = gzdopen(fd, "rb");
-	if (gz == NULL)
+	rs->gz = gzdopen(fd, "rb");
+	if (rs->gz == NULL)
 	{
 		close(fd);
 		fprintf(stderr, "%s: %s: out of memory\n", rs->ctx->prog, rs->name);
 		fail(rs, CLI_EXIT_IO);
 		return;
 	}
-	gzbuffer(gz, 256 * 1024);
-	memset(&b, 0, sizeof(b));
-	read_file(rs, gz, &b);
-	gzclose(gz);
-	batch_free(&b);
+	gzbuffer(rs->gz, 256 * 1024);
+	memset(slots, 0, sizeof(slots));
+	rs->cur = &slots[0];
+	rs->spare = &slots[1];
+	rs->full = NULL;
+	rs->reader_done = false;
+	rs->read_failed = false;
+	if (pthread_create(&reader, NULL, read_file, rs) != 0)
+	{
+		fprintf(stderr, "%s: %s: cannot start a thread\n", rs->ctx->prog, rs->name);
+		fail(rs, CLI_EXIT_IO);
+		rs->read_failed = true;
+	}
+	else
+	{
+		send_batches(rs);
+		pthread_join(reader, NULL);
+	}
+	gzclose(rs->gz);
+	batch_free(&slots[0]);
+	batch_free(&slots[1]);
+	if (rs->read_failed)
+		stop_run(rs);			/* no further files */
 
 	s = seconds_since(&rs->start);
 	printf("imported %" PRId64 " %s (%" PRId64 " inserted, %" PRId64 " updated) from %s in %.2f s "
@@ -536,6 +642,7 @@ cli_import_run(cli_ctx *ctx, int argc, char **argv)
 
 	memset(&rs, 0, sizeof(rs));
 	rs.ctx = ctx;
+	atomic_init(&rs.stop, false);
 	rs.quiet = ctx->flag[0];
 	if (ctx->opt[0] != NULL && (given = kind_of(ctx->opt[0], true)) < 0)
 		return cli_usage_error(ctx, "import: --kind must be pushes, users or repos");
@@ -582,10 +689,14 @@ cli_import_run(cli_ctx *ctx, int argc, char **argv)
 		free(kinds);
 		return rc;
 	}
-	for (int i = 0; i < argc && !rs.stop; i++)
+	pthread_mutex_init(&rs.mu, NULL);
+	pthread_cond_init(&rs.cv, NULL);
+	for (int i = 0; i < argc && !atomic_load(&rs.stop); i++)
 		import_file(&rs, argv[i], (gps_import_kind) kinds[i]);
 	free(kinds);
 	if (fflush(stdout) != 0)
 		fail(&rs, CLI_EXIT_IO);
+	pthread_mutex_destroy(&rs.mu);
+	pthread_cond_destroy(&rs.cv);
 	return rs.rc;
 }
