@@ -1,7 +1,9 @@
 /*
  * import.c
- *     Bulk import of push records: one set-based merge of the rows a client
- *     staged with COPY into its own temp table.
+ *     Bulk import: one set-based merge per batch of the rows a client staged
+ *     with COPY into its own temp table.  This file holds the machinery
+ *     shared by every kind (import.h) and the push import; users and repos
+ *     are in import_users_repos.c.
  *
  * The client, per batch and in ONE transaction:
  *     CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
@@ -13,11 +15,15 @@
  * (json_codec.h, so NUL characters and lone surrogates survive) and merges
  * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT statement.
  * Any bad line raises an error naming its line_no and the whole batch (the
- * transaction) is rolled back.
+ * transaction) is rolled back.  The merge runs in a subtransaction: when it
+ * fails on a constraint without naming a line (a duplicate _id, an SSH key
+ * of another user), blame_line() finds the first line that cannot be
+ * applied and reports it.
  */
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -30,10 +36,12 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 
 #include "compat.h"
 #include "func_args.h"
 #include "gitproxy_sink.h"
+#include "import.h"
 #include "json_codec.h"
 #include "object_id.h"
 #include "pushes.h"
@@ -46,28 +54,29 @@ PG_FUNCTION_INFO_V1(gps_import_pushes);
 #define STAGING_TABLE "gitproxy_import_staging"
 
 /*
- * The merge.  $1 = gitproxy_sink.strict_review.  Every staged line is
+ * The push merge.  $1 = gitproxy_sink.strict_review.  Every staged line is
  * converted once (a function in FROM runs once per row); per id the line
- * with the highest
- * line_no wins, so a batch never touches a row twice.  _id: the record's own
- * well-formed one, else the stored one, else a new one.  The document is
- * replaced as write_audit does (strict mode keeps a decided push's decision
- * fields).  xmax = 0 tells inserted rows from updated ones.
+ * with the highest line_no wins, so a batch never touches a row twice.
+ * _id: the record's own well-formed one, else the stored one, else a new
+ * one.  The document is replaced as write_audit does (strict mode keeps a
+ * decided push's decision fields).  xmax = 0 tells inserted rows from
+ * updated ones.
  *
  * Not a kept plan: the staging table is the caller's temp table, and its
  * size changes from batch to batch, so each batch is planned with the row
  * count it has (planning is negligible next to converting the documents).
  */
-static const char merge_sql[] =
-"WITH latest AS ("
-" SELECT DISTINCT ON (d.push_id COLLATE \"C\")"
-"  d.push_id COLLATE \"C\" AS id, d.record_id, d.stored_doc,"
-"  d.type, d.ts, d.url, d.user_email, d.error, d.blocked, d.allow_push,"
-"  d.authorised, d.canceled, d.rejected"
-" FROM ONLY " STAGING_SCHEMA "." STAGING_TABLE " s"
+static const char push_latest_fmt[] =
+"SELECT DISTINCT ON (d.push_id COLLATE \"C\") s.line_no%s,"
+" d.push_id COLLATE \"C\" AS id, d.record_id, d.stored_doc,"
+" d.type, d.ts, d.url, d.user_email, d.error, d.blocked, d.allow_push,"
+" d.authorised, d.canceled, d.rejected"
+" FROM %s"
 " CROSS JOIN LATERAL gitproxy.import_stored_doc(s.doc, s.line_no) d"
-" ORDER BY d.push_id COLLATE \"C\", s.line_no DESC"
-"), merged AS ("
+" ORDER BY d.push_id COLLATE \"C\", s.line_no DESC";
+
+static const char push_merge_fmt[] =
+"WITH latest AS (%s), merged AS ("
 " INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ")"
 " SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc,"
 "  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
@@ -85,6 +94,21 @@ import_line_context(void *arg)
 	int64	   *line_no = (int64 *) arg;
 
 	errcontext("gitproxy import, line %lld", (long long) *line_no);
+}
+
+void
+gps_import_line_begin(ErrorContextCallback *cb, int64 *line_no)
+{
+	cb->callback = import_line_context;
+	cb->arg = line_no;
+	cb->previous = error_context_stack;
+	error_context_stack = cb;
+}
+
+void
+gps_import_line_end(ErrorContextCallback *cb)
+{
+	error_context_stack = cb->previous;
 }
 
 /*
@@ -124,6 +148,31 @@ without_record_id(Jsonb *jb)
 	return JsonbValueToJsonb(res);
 }
 
+char *
+gps_import_take_record_id(Jsonb **jb)
+{
+	JsonbValue	v;
+	char	   *record_id = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(*jb) ||
+		getKeyJsonValueFromContainer(&(*jb)->root, "_id", 3, &v) == NULL)
+		return NULL;
+	if (v.type == jbvString)
+	{
+		record_id = pnstrdup(v.val.string.val, v.val.string.len);
+		if (gps_object_id_valid(record_id))
+		{
+			for (char *c = record_id; *c; c++)
+				if (*c >= 'A' && *c <= 'F')
+					*c = *c - 'A' + 'a';
+		}
+		else
+			record_id = NULL;
+	}
+	*jb = without_record_id(*jb);
+	return record_id;
+}
+
 /*
  * gitproxy.import_stored_doc(doc text, line_no bigint,
  *                            OUT push_id text, OUT record_id text,
@@ -142,7 +191,6 @@ gps_import_stored_doc(PG_FUNCTION_ARGS)
 	ErrorContextCallback errcb;
 	int64		line_no;
 	Jsonb	   *jb;
-	JsonbValue	v;
 	char	   *push_id;
 	char	   *record_id = NULL;
 	TupleDesc	tupdesc;
@@ -158,34 +206,14 @@ gps_import_stored_doc(PG_FUNCTION_ARGS)
 				 errmsg("staged line number must not be null")));
 	line_no = PG_GETARG_INT64(1);
 
-	errcb.callback = import_line_context;
-	errcb.arg = &line_no;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-
+	gps_import_line_begin(&errcb, &line_no);
 	jb = gps_arg_jsonb(fcinfo, 0, "staged document");
 	push_id = gps_push_id_of(jb);
-
-	if (getKeyJsonValueFromContainer(&jb->root, "_id", 3, &v) != NULL)
-	{
-		if (v.type == jbvString)
-		{
-			record_id = pnstrdup(v.val.string.val, v.val.string.len);
-			if (gps_object_id_valid(record_id))
-			{
-				for (char *c = record_id; *c; c++)
-					if (*c >= 'A' && *c <= 'F')
-						*c = *c - 'A' + 'a';
-			}
-			else
-				record_id = NULL;
-		}
-		jb = without_record_id(jb);
-	}
+	record_id = gps_import_take_record_id(&jb);
 	gps_push_typed_values(jb, values + 3, typed_nulls);
 	for (int i = 0; i < GPS_PUSH_TYPED_COUNT; i++)
 		nulls[3 + i] = typed_nulls[i] == 'n';
-	error_context_stack = errcb.previous;
+	gps_import_line_end(&errcb);
 
 	values[0] = CStringGetTextDatum(push_id);
 	if (record_id != NULL)
@@ -273,54 +301,174 @@ check_staging_table(void)
 }
 
 /*
- * Run the merge; on error drop the context line SPI adds with the whole
- * merge statement, so the report shows the bad line's number and the
- * parser's complaint, not a screen of SQL.
+ * Drop the lines SPI adds to an error context with the text of the
+ * statement ("SQL statement ..."): a report then shows the line number and
+ * the complaint, not a screen of SQL.
  */
 static void
-run_merge(Datum *values, Oid *argtypes, int nargs)
+strip_statement_context(ErrorData *edata)
+{
+	StringInfoData buf;
+	const char *p = edata->context;
+
+	if (p == NULL)
+		return;
+	initStringInfo(&buf);
+	while (*p)
+	{
+		const char *eol = strchr(p, '\n');
+		int			len = eol ? (int) (eol - p) : (int) strlen(p);
+
+		if (strncmp(p, "SQL statement \"", 15) != 0)
+		{
+			if (buf.len > 0)
+				appendStringInfoChar(&buf, '\n');
+			appendBinaryStringInfo(&buf, p, len);
+		}
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	edata->context = buf.len > 0 ? buf.data : NULL;
+}
+
+static bool
+names_a_line(ErrorData *edata)
+{
+	return edata->context != NULL && strstr(edata->context, "gitproxy import, line ") != NULL;
+}
+
+/*
+ * Run `sql` (one row of two bigints) in a subtransaction.  Returns NULL and
+ * the two counts, or the error (in the caller's memory context) with the
+ * subtransaction rolled back.
+ */
+static ErrorData *
+try_merge(const char *sql, const GpsImportKind *kind, int64 *inserted, int64 *updated)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
 
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
 	PG_TRY();
 	{
-		int			rc = SPI_execute_with_args(merge_sql, nargs, argtypes, values,
-											   NULL, false, 0);
+		bool		isnull;
+		int			rc = SPI_execute_with_args(sql, kind->nargs, (Oid *) kind->argtypes,
+											   (Datum *) kind->values, NULL, false, 0);
 
 		if (rc != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "import merge failed: %s", SPI_result_code_string(rc));
+		*inserted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 1, &isnull));
+		*updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 2, &isnull));
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * The batch failed with an integrity constraint violation (a duplicate
+ * _id, url, e-mail, an SSH key of another user) that names no line: apply
+ * the lines the merge would have applied one at a time, in line order, in a
+ * subtransaction that is always rolled back.  The first line that fails is
+ * the one to blame: raise its error with the context "gitproxy import, line
+ * <n>".  Returns when every line applies on its own (the conflict needed
+ * the whole batch; the caller then raises the batch's error).  Only the
+ * error path pays for this.
+ */
+static void
+blame_line(const GpsImportKind *kind)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	int			n = kind->nargs;
+	char	   *winners_sql;
+	char	   *replay_sql;
+	Oid			argtypes[lengthof(kind->argtypes) + 2];
+	Datum		values[lengthof(kind->argtypes) + 2];
+	volatile int64 line_no = 0;
+
+	winners_sql = psprintf("SELECT w.line_no, w.doc FROM (%s) w ORDER BY w.line_no",
+						   psprintf(kind->latest_fmt, ", s.doc", "ONLY " GPS_IMPORT_STAGING " s"));
+	replay_sql = psprintf(kind->merge_fmt,
+						  psprintf(kind->latest_fmt, "",
+								   psprintf("(VALUES ($%d, $%d)) AS s(line_no, doc)", n + 1, n + 2)));
+	for (int i = 0; i < n; i++)
+	{
+		argtypes[i] = kind->argtypes[i];
+		values[i] = kind->values[i];
+	}
+	argtypes[n] = INT8OID;
+	argtypes[n + 1] = TEXTOID;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
+	PG_TRY();
+	{
+		SPITupleTable *winners;
+		uint64		nwinners;
+		SPIPlanPtr	replay;
+
+		if (SPI_execute_with_args(winners_sql, n, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "import diagnosis failed");
+		winners = SPI_tuptable;
+		nwinners = SPI_processed;
+		replay = SPI_prepare(replay_sql, n + 2, argtypes);
+		if (replay == NULL)
+			elog(ERROR, "import diagnosis failed: %s", SPI_result_code_string(SPI_result));
+		for (uint64 i = 0; i < nwinners; i++)
+		{
+			bool		isnull;
+
+			values[n] = SPI_getbinval(winners->vals[i], winners->tupdesc, 1, &isnull);
+			values[n + 1] = SPI_getbinval(winners->vals[i], winners->tupdesc, 2, &isnull);
+			line_no = DatumGetInt64(values[n]);
+			SPI_execute_plan(replay, values, NULL, false, 0);
+		}
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
-		char	   *stmt;
-		char		marker[64];
 
 		MemoryContextSwitchTo(caller);
 		edata = CopyErrorData();
 		FlushErrorState();
-		snprintf(marker, sizeof(marker), "SQL statement \"%.30s", merge_sql);
-		if (edata->context != NULL &&
-			(stmt = strstr(edata->context, marker)) != NULL)
-		{
-			char	   *eol = strchr(stmt, '\n');
-
-			if (eol != NULL)
-				memmove(stmt, eol + 1, strlen(eol + 1) + 1);
-			else if (stmt > edata->context)
-				stmt[-1] = '\0';	/* drop the newline before it too */
-			else
-				*stmt = '\0';
-		}
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+		strip_statement_context(edata);
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
+			!names_a_line(edata))
+			edata->context = edata->context
+				? psprintf("%s\ngitproxy import, line %lld", edata->context, (long long) line_no)
+				: psprintf("gitproxy import, line %lld", (long long) line_no);
 		ReThrowError(edata);
 	}
 	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(caller);
+	CurrentResourceOwner = owner;
 }
 
 /*
- * Settings for the merge, undone when import_pushes returns (it has a SET
- * clause, so the GUC nest level ends with it; GUC_ACTION_SAVE values are
- * restored there):
+ * Settings for the merge, undone when the import function returns (it has
+ * a SET clause, so the GUC nest level ends with it; GUC_ACTION_SAVE values
+ * are restored there):
  *  - work_mem of at least 64MB, so sorting a batch of documents by id does
  *    not spill to disk (a batch of ~5,000 real records is ~50MB);
  *  - lz4 TOAST compression where the server has it: the documents are
@@ -339,6 +487,42 @@ merge_settings(void)
 #endif
 }
 
+Datum
+gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	Datum		out[2];
+	bool		nulls[2] = {false, false};
+	int64		inserted = 0;
+	int64		updated = 0;
+	char	   *sql;
+	ErrorData  *edata;
+
+	check_staging_table();
+	store = gps_srf_begin(fcinfo, &tupdesc);
+	merge_settings();
+
+	SPI_connect();
+	sql = psprintf(kind->merge_fmt,
+				   psprintf(kind->latest_fmt, "", "ONLY " GPS_IMPORT_STAGING " s"));
+	edata = try_merge(sql, kind, &inserted, &updated);
+	if (edata != NULL)
+	{
+		strip_statement_context(edata);
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
+			!names_a_line(edata))
+			blame_line(kind);
+		ReThrowError(edata);
+	}
+	SPI_finish();
+
+	out[0] = Int64GetDatum(inserted);
+	out[1] = Int64GetDatum(updated);
+	tuplestore_putvalues(store, tupdesc, out, nulls);
+	return (Datum) 0;
+}
+
 /*
  * gitproxy.import_pushes() -> TABLE(inserted bigint, updated bigint)
  *     Merge the push lines staged in pg_temp.gitproxy_import_staging into
@@ -349,36 +533,15 @@ merge_settings(void)
  *     COMMIT DELETE ROWS does that).  Errors: those of import_stored_doc
  *     (22004, 22P02, 22023 with the line number in the context), 42P01 no
  *     staging table, 42809/42804/42501 unusable staging table, 23505 an
- *     "_id" already used by another push.
+ *     "_id" already used by another push (with the line of the first record
+ *     that cannot be applied).
  */
 Datum
 gps_import_pushes(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc;
-	Tuplestorestate *store;
-	Datum		values[1];
-	Oid			argtypes[1] = {BOOLOID};
-	Datum		out[2];
-	bool		nulls[2] = {false, false};
-	bool		isnull;
-	int64		inserted;
-	int64		updated;
+	GpsImportKind kind = {
+		"push", push_latest_fmt, push_merge_fmt, 1, {BOOLOID}, {BoolGetDatum(gps_strict_review)}
+	};
 
-	check_staging_table();
-	store = gps_srf_begin(fcinfo, &tupdesc);
-
-	values[0] = BoolGetDatum(gps_strict_review);
-	merge_settings();
-	SPI_connect();
-	run_merge(values, argtypes, 1);
-	inserted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
-	updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										  SPI_tuptable->tupdesc, 2, &isnull));
-	SPI_finish();
-
-	out[0] = Int64GetDatum(inserted);
-	out[1] = Int64GetDatum(updated);
-	tuplestore_putvalues(store, tupdesc, out, nulls);
-	return (Datum) 0;
+	return gps_import_run(fcinfo, &kind);
 }

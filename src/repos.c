@@ -130,14 +130,9 @@ push_user_list(JsonbParseState **st, JsonbValue *list, const char *name)
 	(void) pushJsonbValue(st, WJB_END_ARRAY, NULL);
 }
 
-/*
- * Add key "users" to the builder: the given users value (NULL when absent)
- * with canPush and canAuthorise normalised and always present; other keys
- * of the users object are kept.  A users value that is neither an object nor
- * null raises 22023.
- */
-static void
-add_normalised_users(GpsObjBuilder *b, JsonbValue *users)
+/* (repos.h) */
+void
+gps_repo_add_users(GpsObjBuilder *b, JsonbValue *users)
 {
 	bool		has_push = false;
 	bool		has_auth = false;
@@ -191,9 +186,9 @@ add_normalised_users(GpsObjBuilder *b, JsonbValue *users)
 	(void) pushJsonbValue(&b->state, WJB_END_OBJECT, NULL);
 }
 
-/* Is the document's `key` absent or falsy in JavaScript terms? */
-static bool
-key_is_falsy(Jsonb *doc, const char *key)
+/* (repos.h) */
+bool
+gps_repo_key_is_falsy(Jsonb *doc, const char *key)
 {
 	JsonbValue	v;
 
@@ -347,10 +342,10 @@ gps_create_repo(PG_FUNCTION_ARGS)
 	url = string_key(doc, "url");
 
 	gps_obj_begin(&b);
-	add_normalised_users(&b, gps_jsonb_get(doc, "users", &users) ? &users : NULL);
+	gps_repo_add_users(&b, gps_jsonb_get(doc, "users", &users) ? &users : NULL);
 	{
-		bool		set_created = key_is_falsy(doc, "dateCreated");
-		bool		set_modified = key_is_falsy(doc, "lastModified");
+		bool		set_created = gps_repo_key_is_falsy(doc, "dateCreated");
+		bool		set_modified = gps_repo_key_is_falsy(doc, "lastModified");
 
 		if (set_created || set_modified)
 		{
@@ -430,9 +425,9 @@ gps_update_repo(PG_FUNCTION_ARGS)
 
 	gps_obj_begin(&b);
 	if (gps_jsonb_get(patch, "users", &users))
-		add_normalised_users(&b, &users);
+		gps_repo_add_users(&b, &users);
 	else if (gps_list_has(p.unset, "users"))
-		add_normalised_users(&b, NULL);
+		gps_repo_add_users(&b, NULL);
 	foreach(lc, p.unset)
 		if (strcmp((const char *) lfirst(lc), "users") != 0)
 			unset = lappend(unset, lfirst(lc));

@@ -306,12 +306,9 @@ user_conflict(const char *id, const char *username, const char *email)
 			 errdetail("Usernames are unique; nothing was stored.")));
 }
 
-/*
- * Check and lower-case the username and email of a user document or update
- * argument into the builder; returns them (NULL when absent / not a string).
- */
-static void
-fix_user_keys(Jsonb *doc, GpsObjBuilder *b, char **username, char **email)
+/* (users.h) */
+void
+gps_user_fix_keys(Jsonb *doc, GpsObjBuilder *b, char **username, char **email)
 {
 	JsonbValue	v;
 
@@ -359,7 +356,7 @@ gps_create_user(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("username must be a non-empty string")));
 	gps_obj_begin(&b);
-	fix_user_keys(doc, &b, &username, &email);
+	gps_user_fix_keys(doc, &b, &username, &email);
 	if (!gps_jsonb_get(doc, "publicKeys", &v) || v.type == jbvNull)
 		gps_obj_empty_array(&b, "publicKeys");
 
@@ -401,7 +398,7 @@ gps_update_user(PG_FUNCTION_ARGS)
 
 	gps_patch_parse(patch, &p, "user", protected_keys);
 	gps_obj_begin(&b);
-	fix_user_keys(patch, &b, &username, &email);
+	gps_user_fix_keys(patch, &b, &username, &email);
 	fix = gps_obj_end(&b);
 	if (!p.has_id && username == NULL)
 		ereport(ERROR,

@@ -1,7 +1,7 @@
 /*
  * users.h
- *     Definitions shared by the user store (users.c) and the SSH key
- *     functions (public_keys.c).
+ *     Definitions shared by the user store (users.c), the SSH key
+ *     functions (public_keys.c) and the user import (import_users_repos.c).
  */
 #ifndef GPS_USERS_H
 #define GPS_USERS_H
@@ -9,6 +9,8 @@
 #include "postgres.h"
 
 #include "utils/jsonb.h"
+
+#include "doc_util.h"
 
 /* A user row `u` as find_user* return it: the stored doc plus _id. */
 #define GPS_USER_DOC_SQL "u.doc || pg_catalog.jsonb_build_object('_id', u._id)"
@@ -26,6 +28,16 @@
  * of objects each with a non-empty string "key".
  */
 extern void gps_check_public_keys(JsonbValue *keys);
+
+/*
+ * Check and lower-case the username and email of a user document or update
+ * argument into the builder (keys "username", "email"); returns them (NULL
+ * when absent, email also when not a string), and checks publicKeys.
+ * Raises 22023 for a username that is not a non-empty string, an email or
+ * username holding NUL, U+FFFF or lone surrogates, bad publicKeys.  Used by
+ * create_user, update_user and import_users.
+ */
+extern void gps_user_fix_keys(Jsonb *doc, GpsObjBuilder *b, char **username, char **email);
 
 /* Raise 23505 "SSH key already in use by user '<owner>'". */
 extern void gps_key_in_use(const char *owner) pg_attribute_noreturn();

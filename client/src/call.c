@@ -11,8 +11,8 @@
 
 #include "internal.h"
 
-static bool
-connection_lost(PGconn *pg, const PGresult *res)
+bool
+gpsi_connection_lost(PGconn *pg, const PGresult *res)
 {
 	const char *s;
 
@@ -50,7 +50,7 @@ gpsi_call(gps_client *c, const gpsi_method *m, const char *const *values, bool c
 			*res = r;
 			return GPS_OK;
 		}
-		if (connection_lost(conn->pg, r))
+		if (gpsi_connection_lost(conn->pg, r))
 		{
 			char		why[512];
 			const char *msg = r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)

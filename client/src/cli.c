@@ -13,7 +13,7 @@
 static const char *const exit_table =
 	"Exit codes:\n"
 	"  0  success\n"
-	"  1  the tool itself failed (reading standard input, writing output)\n"
+	"  1  the tool itself failed (reading a file or standard input, writing output)\n"
 	"  2  usage error (unknown command, wrong arguments)\n"
 	"  3  NOT_FOUND          (SQLSTATE P0002, e.g. \"push <id> not found\")\n"
 	"  4  CONFLICT           (23505, 42710, 55000, 40001, 40P01)\n"
@@ -135,8 +135,8 @@ cli_json_arg(cli_ctx *ctx, const char *arg, const char *what, char **json)
 	return CLI_EXIT_OK;
 }
 
-static int
-report_error(cli_ctx *ctx, gps_status st, const gps_error *err)
+int
+cli_report_error(cli_ctx *ctx, gps_status st, const gps_error *err)
 {
 	if (err->sqlstate[0])
 		fprintf(stderr, "%s: %s (SQLSTATE %s): %s\n", ctx->prog, gps_status_name(st),
@@ -158,7 +158,7 @@ cli_result(cli_ctx *ctx, gps_status st, const gps_error *err, char *json, bool p
 	if (st != GPS_OK)
 	{
 		gps_free(json);
-		return report_error(ctx, st, err);
+		return cli_report_error(ctx, st, err);
 	}
 	if (json != NULL)
 	{
@@ -192,7 +192,7 @@ cli_connect(cli_ctx *ctx)
 	cfg.max_size = 1;
 	st = gps_open(&cfg, &ctx->client, &err);
 	if (st != GPS_OK)
-		return report_error(ctx, st, &err);
+		return cli_report_error(ctx, st, &err);
 	return CLI_EXIT_OK;
 }
 
@@ -283,6 +283,14 @@ main(int argc, char **argv)
 		}
 		if (argv[i][0] == '-' && argv[i][1] == '-')
 		{
+			for (k = 0; k < 2 && cmd->flags[k]; k++)
+				if (strcmp(argv[i], cmd->flags[k]) == 0)
+					break;
+			if (k < 2 && cmd->flags[k] != NULL)
+			{
+				ctx.flag[k] = true;
+				continue;
+			}
 			for (k = 0; k < 4 && cmd->options[k]; k++)
 				if (strcmp(argv[i], cmd->options[k]) == 0)
 					break;

@@ -1,11 +1,10 @@
 /*
  * cli.h - the gitproxy-sink command-line tool (not part of the library).
  *
- * Commands live in a table (cli_commands.c).  To add one - e.g. the bulk
- * "import" command planned in client/src/import.c - write its handler in
- * its own file under client/src/ (client/Makefile links every non-library
- * source of src/ into the tool), declare it below and add one row to
- * cli_commands[].
+ * Commands live in a table (cli_commands.c).  To add one - as the bulk
+ * "import" command in client/src/import.c - write its handler in its own
+ * file under client/src/ (client/Makefile links every non-library source of
+ * src/ into the tool), declare it below and add one row to cli_commands[].
  */
 #ifndef GPS_CLI_H
 #define GPS_CLI_H
@@ -30,6 +29,8 @@ typedef struct cli_ctx
 	gps_client *client;			/* opened before a command that needs it */
 	const char *opt[4];			/* values of the command's options, in
 								 * the order of cli_command.options */
+	bool		flag[2];		/* the command's flags given, in the order
+								 * of cli_command.flags */
 	bool		stdin_used;
 } cli_ctx;
 
@@ -49,6 +50,8 @@ typedef struct cli_command
 	unsigned	json_args;		/* bit i: positional argument i is JSON
 								 * ("-" = standard input), loaded and
 								 * validated before run is called */
+	const char *flags[2];		/* long options without a value, e.g.
+								 * "--quiet" */
 } cli_command;
 
 extern const cli_command cli_commands[];
@@ -76,6 +79,9 @@ int			cli_json_string_array(const char *text, char ***items, size_t *n, char *er
 								  size_t errlen);
 void		cli_free_strings(char **items, size_t n);
 
-/* extension point: int cli_import_run(cli_ctx *ctx, int argc, char **argv); */
+/* bulk import (import.c) */
+int			cli_import_run(cli_ctx *ctx, int argc, char **argv);
+/* report a library error as the other commands do; returns the exit code */
+int			cli_report_error(cli_ctx *ctx, gps_status st, const gps_error *err);
 
 #endif							/* GPS_CLI_H */

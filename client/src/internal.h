@@ -50,6 +50,7 @@ typedef struct gpsi_conn
 	PGconn	   *pg;
 	int64_t		created_ms;
 	int64_t		last_used_ms;
+	bool		import_staging; /* gitproxy_import_staging created (bulk.c) */
 	struct gpsi_conn *next;		/* idle list link */
 } gpsi_conn;
 
@@ -118,5 +119,7 @@ typedef struct gpsi_method
  */
 gps_status	gpsi_call(gps_client *c, const gpsi_method *m, const char *const *values,
 					  bool check, PGresult **res, gps_error *err);
+/* was the server connection lost (broken socket, class 08, 57P01-57P03)? */
+bool		gpsi_connection_lost(PGconn *pg, const PGresult *res);
 
 #endif							/* GPS_INTERNAL_H */

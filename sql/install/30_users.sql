@@ -50,12 +50,12 @@ CREATE TABLE gitproxy.user_public_keys (
     user_id  text COLLATE "C" NOT NULL,
     CONSTRAINT user_public_keys_pkey PRIMARY KEY (key),
     CONSTRAINT user_public_keys_user_id_fkey FOREIGN KEY (user_id)
-      REFERENCES gitproxy.users (_id) ON DELETE CASCADE
+      REFERENCES gitproxy.users (_id) ON DELETE CASCADE ON UPDATE CASCADE
 );
 COMMENT ON TABLE gitproxy.user_public_keys IS
   'Owner of every SSH public key text found in a user''s publicKeys array: the primary key makes a key belong to at most one user, and find_user_by_ssh_key an index lookup. Derived data, maintained only by the trigger user_public_keys_sync on gitproxy.users in the statement that changes publicKeys, so it is not dumped (a restore rebuilds it as users are loaded, unless triggers are disabled).';
 COMMENT ON COLUMN gitproxy.user_public_keys.key IS 'publicKeys[].key exactly as stored ("<algorithm> <base64>", stored string form)';
-COMMENT ON COLUMN gitproxy.user_public_keys.user_id IS 'gitproxy.users._id of the owner';
+COMMENT ON COLUMN gitproxy.user_public_keys.user_id IS 'gitproxy.users._id of the owner (follows it when an import gives the user the _id of its record: ON UPDATE CASCADE)';
 CREATE INDEX user_public_keys_user_id_idx ON gitproxy.user_public_keys (user_id);
 
 CREATE FUNCTION gitproxy.user_public_keys_sync() RETURNS trigger

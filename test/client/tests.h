@@ -91,5 +91,7 @@ extern const struct CMUnitTest t_session_tests[];
 extern const size_t t_session_count;
 extern const struct CMUnitTest t_pool_tests[];
 extern const size_t t_pool_count;
+extern const struct CMUnitTest t_import_tests[];
+extern const size_t t_import_count;
 
 #endif

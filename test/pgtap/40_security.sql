@@ -54,8 +54,8 @@ SELECT is_empty($$SELECT oid::regprocedure FROM member_functions
 SELECT is_empty($$SELECT oid::regprocedure FROM member_functions
   WHERE NOT prosecdef AND provolatile <> 'i' AND prorettype <> 'trigger'::regtype
     AND proname NOT IN ('grant_runtime', 'grant_readonly')
-    -- internal helpers of import_pushes, executable by no role
-    AND proname NOT IN ('import_new_id', 'import_stored_doc')$$,
+    -- internal helpers of the import functions, executable by no role
+    AND proname NOT IN ('import_new_id', 'import_stored_doc', 'import_user_doc', 'import_repo_doc')$$,
   'API functions that read or write are SECURITY DEFINER');
 SELECT isnt_empty($$SELECT 1 FROM member_functions WHERE prosecdef$$, 'there are API functions');
 

@@ -137,7 +137,8 @@ SELECT d.push_id, d.record_id, d.stored_doc
 SELECT pg_temp.import_err($$SELECT gitproxy.import_stored_doc(NULL, 5)$$);
 SELECT pg_temp.import_err($$SELECT gitproxy.import_stored_doc('{"id": "x"}', NULL)$$);
 
--- 6. an _id already used by another push fails the batch (unique _id)
+-- 6. an _id already used by another push fails the batch (unique _id),
+-- naming the line
 BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"id": "imp-steal", "_id": "65f0c2a9e4b0a1b2c3d4e5f6"}');

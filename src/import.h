@@ -1,0 +1,62 @@
+/*
+ * import.h
+ *     The machinery shared by the bulk import functions (import.c:
+ *     import_pushes; import_users_repos.c: import_users, import_repos): the
+ *     caller's staging table, the per-line error context, record ids, and
+ *     running one set-based merge per batch with a diagnosis that names the
+ *     line behind a constraint violation.
+ */
+#ifndef GPS_IMPORT_H
+#define GPS_IMPORT_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+/* the caller's staging table (see the file header of import.c) */
+#define GPS_IMPORT_STAGING "pg_temp.gitproxy_import_staging"
+
+/*
+ * Start reporting errors with the context "gitproxy import, line <n>";
+ * *line_no must stay valid until gps_import_line_end.
+ */
+extern void gps_import_line_begin(ErrorContextCallback *cb, int64 *line_no);
+extern void gps_import_line_end(ErrorContextCallback *cb);
+
+/*
+ * The record's own "_id" when it is a string of 24 hex characters
+ * (lower-cased), else NULL.  When the document has an "_id" at all, *jb is
+ * replaced by the document without it.
+ */
+extern char *gps_import_take_record_id(Jsonb **jb);
+
+/*
+ * One kind of import.  latest_fmt is a SELECT of the staged lines the merge
+ * applies (one per key: the highest line_no wins) with two %s: extra output
+ * columns (empty, or ", s.doc"), then the source rows "s" (line_no, doc).
+ * merge_fmt is the whole merge statement returning one row (inserted
+ * bigint, updated bigint), with one %s for the latest_fmt subquery.  Both may
+ * use the parameters values[0..nargs-1] as $1..$nargs.
+ */
+typedef struct GpsImportKind
+{
+	const char *what;			/* "push", "user", "repo" */
+	const char *latest_fmt;
+	const char *merge_fmt;
+	int			nargs;
+	Oid			argtypes[2];
+	Datum		values[2];
+} GpsImportKind;
+
+/*
+ * The body of every import_<kind>() function: check the staging table,
+ * raise the settings the merge needs, run the merge in a subtransaction and
+ * return its row.  When the merge fails with an integrity constraint
+ * violation (class 23) that names no line, the winning lines are applied one
+ * by one in line order to find the first that fails, and that error is
+ * raised with its line's context; nothing of the batch is applied either way.
+ */
+extern Datum gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind);
+
+#endif							/* GPS_IMPORT_H */
