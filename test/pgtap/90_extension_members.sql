@@ -1,0 +1,109 @@
+-- pgTAP: the exact list of objects that belong to the extension. A new
+-- function, table, view or sequence must be added here on purpose (and ship
+-- in an upgrade script once 1.0 is released).
+\set ON_ERROR_STOP 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS gitproxy_sink;
+BEGIN;
+SELECT plan(3);
+
+SELECT set_eq(
+  $$SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+       AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'gitproxy_sink')
+       AND d.deptype = 'e'$$,
+  ARRAY[
+    'function gitproxy.add_public_key(text,json)',
+    'function gitproxy.add_user_can_authorise(text,text)',
+    'function gitproxy.add_user_can_push(text,text)',
+    'function gitproxy.authorise(text,json)',
+    'function gitproxy.cancel(text)',
+    'function gitproxy.canonical_remote_url(text)',
+    'function gitproxy.create_repo(json)',
+    'function gitproxy.create_user(json)',
+    'function gitproxy.decision_log_append_only()',
+    'function gitproxy.delete_push(text)',
+    'function gitproxy.delete_repo(text)',
+    'function gitproxy.delete_user(text)',
+    'function gitproxy.derive_created_at(text)',
+    'function gitproxy.find_user(text)',
+    'function gitproxy.find_user_by_email(text)',
+    'function gitproxy.find_user_by_git_account(text)',
+    'function gitproxy.find_user_by_oidc(text)',
+    'function gitproxy.find_user_by_ssh_key(text)',
+    'function gitproxy.fold_case(text)',
+    'function gitproxy.get_applied_migrations()',
+    'function gitproxy.get_public_keys(text)',
+    'function gitproxy.get_push(text)',
+    'function gitproxy.get_pushes(json,integer,text)',
+    'function gitproxy.get_pushes_for_user_profile(text[],text)',
+    'function gitproxy.get_repo(text)',
+    'function gitproxy.get_repo_by_id(text)',
+    'function gitproxy.get_repo_by_url(text)',
+    'function gitproxy.get_repo_push_rollups()',
+    'function gitproxy.get_repos(json)',
+    'function gitproxy.get_users(json)',
+    'function gitproxy.grant_readonly(regrole)',
+    'function gitproxy.grant_runtime(regrole)',
+    'function gitproxy.import_new_id()',
+    'function gitproxy.import_pushes()',
+    'function gitproxy.import_repo_doc(text,bigint)',
+    'function gitproxy.import_repos()',
+    'function gitproxy.import_stored_doc(text,bigint)',
+    'function gitproxy.import_user_doc(text,bigint)',
+    'function gitproxy.import_users()',
+    'function gitproxy.pushes_rollup_maintain()',
+    'function gitproxy.rebuild_repo_push_rollups()',
+    'function gitproxy.record_migration(text)',
+    'function gitproxy.reject(text,json)',
+    'function gitproxy.remove_public_key(text,text)',
+    'function gitproxy.remove_user_can_authorise(text,text)',
+    'function gitproxy.remove_user_can_push(text,text)',
+    'function gitproxy.session_all()',
+    'function gitproxy.session_clear()',
+    'function gitproxy.session_destroy(text)',
+    'function gitproxy.session_destroy_user(text)',
+    'function gitproxy.session_get(text)',
+    'function gitproxy.session_length()',
+    'function gitproxy.session_prune(integer)',
+    'function gitproxy.session_set(text,json,timestamp with time zone)',
+    'function gitproxy.session_touch(text,timestamp with time zone)',
+    'function gitproxy.unrecord_migration(text)',
+    'function gitproxy.update_repo(json)',
+    'function gitproxy.update_user(json)',
+    'function gitproxy.user_public_keys_sync()',
+    'function gitproxy.write_audit(json)',
+    'schema gitproxy',
+    'sequence gitproxy.decision_log_log_id_seq',
+    'sequence gitproxy.repos_seq_seq',
+    'sequence gitproxy.users_seq_seq',
+    'table gitproxy.decision_log',
+    'table gitproxy.migrations',
+    'table gitproxy.pushes',
+    'table gitproxy.repo_push_rollups',
+    'table gitproxy.repos',
+    'table gitproxy.sessions',
+    'table gitproxy.user_public_keys',
+    'table gitproxy.users',
+    'view gitproxy.pending_pushes',
+    'view gitproxy.push_history',
+    'view gitproxy.repo_activity',
+    'view gitproxy.repo_permissions'
+  ]::text[],
+  'extension gitproxy_sink has exactly its 76 member objects');
+
+SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
+            WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
+          60,
+          'schema gitproxy holds no function outside the extension');
+SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
+            WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
+          15,
+          'schema gitproxy holds no table, view or sequence outside the extension');
+
+SELECT * FROM finish();
+ROLLBACK;
