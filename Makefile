@@ -6,11 +6,9 @@ EXTVERSION = 1.0
 MODULE_big = gitproxy_sink
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-# The 1.0 install script is assembled from one file per concern under
-# sql/install/ while 1.0 is unreleased; upgrade scripts are plain files.
-GPS_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA_built = $(GPS_INSTALL_SQL)
-DATA       = $(filter-out $(GPS_INSTALL_SQL),$(wildcard sql/$(EXTENSION)--*--*.sql))
+# Install script of 1.0 (frozen once released) and the upgrade scripts
+# sql/gitproxy_sink--A--B.sql that later versions add.
+DATA       = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress: inputs in test/sql, expected output in expected/ (test/expected
 # links to it because PostgreSQL 15's pg_regress reads both from --inputdir).
@@ -34,9 +32,6 @@ include $(PGXS)
 ifeq ($(with_icu),yes)
 SHLIB_LINK += $(ICU_LIBS)
 endif
-
-$(GPS_INSTALL_SQL): $(sort $(wildcard sql/install/*.sql))
-	cat $^ > $@
 
 .PHONY: client client-install client-clean
 all: client
