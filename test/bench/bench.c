@@ -1023,7 +1023,10 @@ static int	copies_done = 0;
 
 /*
  * Grow gitproxy.pushes to `target` rows with copies of the real records
- * (ids "<id>~<copy>", timestamps one hour older per copy), set-based: the
+ * (ids "<id>~<copy>"; copy g is shifted g times the real records' time span
+ * plus an hour into the past, so every copy is older than every real record
+ * and the first page of a listing shows the same real records at every
+ * size: only the table size changes), set-based: the
  * stored jsonb is reused with id and timestamp replaced (one || per row, no
  * JSON parsing), compressed with lz4 like imported documents.  This bypasses
  * the API (the typed columns are copied from the source row) and, for speed,
@@ -1042,10 +1045,13 @@ grow_to(PGconn *c, long target)
 	long		need = target - have;
 	int			first = copies_done + 1;
 	int			last;
+	long long	span;
 	char		sql[2048];
 
 	if (need <= 0)
 		return 0;
+	span = must_int(c, "SELECT (max(ts) - min(ts))::bigint + 3600000 FROM gitproxy.pushes "
+					"WHERE id NOT LIKE '%~%' AND ts > '-Infinity'");
 	last = copies_done + (int) ((need + real - 1) / real);
 	must_exec(c, "SET default_toast_compression = lz4");
 	must_exec(c, "SET session_replication_role = replica");
@@ -1055,14 +1061,14 @@ grow_to(PGconn *c, long target)
 			 "SELECT s.id || '~' || g, gitproxy.import_new_id(), s.doc || CASE "
 			 " WHEN s.ts = '-Infinity' THEN jsonb_build_object('id', s.id || '~' || g) "
 			 " ELSE jsonb_build_object('id', s.id || '~' || g, "
-			 "  'timestamp', (s.ts - g * 3600000::float8)::bigint) END, "
-			 " s.type, CASE WHEN s.ts = '-Infinity' THEN s.ts ELSE (s.ts - g * 3600000::float8)::bigint END, "
+			 "  'timestamp', (s.ts - g * %lld::float8)::bigint) END, "
+			 " s.type, CASE WHEN s.ts = '-Infinity' THEN s.ts ELSE (s.ts - g * %lld::float8)::bigint END, "
 			 " s.url, s.user_email, s.error, s.blocked, s.allow_push, s.authorised, s.canceled, s.rejected "
 			 "FROM generate_series(%d, %d) g "
 			 "CROSS JOIN (SELECT id, doc, ts, type, url, user_email, error, blocked, allow_push, "
 			 "            authorised, canceled, rejected FROM gitproxy.pushes WHERE id NOT LIKE '%%~%%' "
 			 "            ORDER BY id) s "
-			 "LIMIT %ld", first, last, need);
+			 "LIMIT %ld", span, span, first, last, need);
 	must_exec(c, sql);
 	snprintf(sql, sizeof(sql),
 			 "INSERT INTO bench_baseline.pushes (id, data) "
