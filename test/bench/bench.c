@@ -30,7 +30,9 @@
  * activity rollup at growing table sizes (synthetic copies of the real
  * pushes), the targets of issue 6 with the measured values, and memory.
  *
- * Environment: BENCH_SECONDS (per cell, default 3), BENCH_CLIENTS ("1,8"),
+ * Environment: BENCH_SECONDS (per cell, default 3), BENCH_SLICE_SECONDS (the
+ * cells are measured in interleaved rounds of slices of about this length,
+ * default 0.5), BENCH_CLIENTS ("1,8"),
  * BENCH_SCALES ("10000,100000,1000000"; "" or "0" skips the scale part),
  * BENCH_SCALE_SECONDS (per scale cell, default 2), BENCH_BASELINE_TIMEOUT_S
  * (statement_timeout of one baseline listing at scale, default 60).
@@ -910,38 +912,43 @@ summarize(Cell *cell, Lat *all, double elapsed)
 	cell->measured = true;
 }
 
+/*
+ * One slice of a cell: nthreads client threads run the op for `seconds`
+ * after `warmup` seconds; latencies are added to *acc, the measured time to
+ * *elapsed, errors to the cell.
+ */
 static void
-run_cell(const Op *op, int nthreads, double seconds, Cell *cell)
+run_slice(const Op *op, int nthreads, double seconds, double warmup, Lat *acc, double *elapsed,
+		  Cell *cell)
 {
 	Thread		th[MAX_CLIENTS];
 	pthread_barrier_t barrier;
-	Lat			all = {0};
 	double		start;
 	double		end = 0;
 
-	memset(cell, 0, sizeof(*cell));
 	pthread_barrier_init(&barrier, NULL, (unsigned) nthreads + 1);
 	for (int i = 0; i < nthreads; i++)
 	{
 		memset(&th[i], 0, sizeof(th[i]));
 		th[i].ctx = ctxs[i];
 		th[i].ctx.nthreads = nthreads;
+		th[i].ctx.calls = 0;
 		th[i].fn = op->fn;
 		th[i].barrier = &barrier;
 		if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0)
 			die("pthread_create failed");
 	}
-	start = now_s() + 0.05;
+	start = now_s() + 0.01;
 	for (int i = 0; i < nthreads; i++)
 	{
-		th[i].warmup_until = start + 0.2;
-		th[i].until = start + 0.2 + seconds;
+		th[i].warmup_until = start + warmup;
+		th[i].until = start + warmup + seconds;
 	}
 	pthread_barrier_wait(&barrier);
 	for (int i = 0; i < nthreads; i++)
 	{
 		pthread_join(th[i].tid, NULL);
-		/* keep the per-thread state and buffers for the next cell */
+		/* keep the per-thread state and buffers for the next slice */
 		ctxs[i].seq = th[i].ctx.seq;
 		ctxs[i].rng = th[i].ctx.rng;
 		ctxs[i].toggle = th[i].ctx.toggle;
@@ -949,20 +956,21 @@ run_cell(const Op *op, int nthreads, double seconds, Cell *cell)
 		ctxs[i].b = th[i].ctx.b;
 		lib_calls += th[i].ctx.calls;
 		for (size_t k = 0; k < th[i].lat.n; k++)
-			lat_add(&all, th[i].lat.v[k]);
+			lat_add(acc, th[i].lat.v[k]);
 		free(th[i].lat.v);
-		cell->errors += th[i].errors;
-		if (th[i].errors && !cell->err[0])
-			snprintf(cell->err, sizeof(cell->err), "%s", th[i].ctx.err);
+		if (th[i].errors)
+		{
+			if (!cell->errors)
+				fprintf(stderr, "bench: %s x%d: first error: %s\n", op->name, nthreads, th[i].ctx.err);
+			if (!cell->err[0])
+				snprintf(cell->err, sizeof(cell->err), "%s", th[i].ctx.err);
+			cell->errors += th[i].errors;
+		}
 		if (th[i].end > end)
 			end = th[i].end;
 	}
 	pthread_barrier_destroy(&barrier);
-	summarize(cell, &all, end - (start + 0.2));
-	free(all.v);
-	if (cell->errors)
-		fprintf(stderr, "bench: %s x%d: %ld errors, first: %s\n", op->name, nthreads,
-				cell->errors, cell->err);
+	*elapsed += end - (start + warmup);
 }
 
 /* one-client cell on thread context 0, time-boxed; at least one run */
@@ -1595,6 +1603,7 @@ main(int argc, char **argv)
 {
 	const char *conninfo = argc > 1 ? argv[1] : "";
 	double		seconds = env_double("BENCH_SECONDS", 3);
+	double		slice = env_double("BENCH_SLICE_SECONDS", 0.5);
 	double		scale_seconds = env_double("BENCH_SCALE_SECONDS", 2);
 	int			timeout_s = (int) env_double("BENCH_BASELINE_TIMEOUT_S", 60);
 	const char *clients_s = getenv("BENCH_CLIENTS") ? getenv("BENCH_CLIENTS") : "1,8";
@@ -1721,25 +1730,50 @@ main(int argc, char **argv)
 		gps_free(page);
 	}
 
-	/* the operation cells */
-	for (int o = 0; o < N_OPS; o++)
-		for (int k = 0; k < n_clients; k++)
+	/*
+	 * The operation cells, measured in interleaved slices: every round runs
+	 * every cell for seconds/rounds, so that slow drifts and mode changes of
+	 * the machine (on small VMs the round trip flips between about 15 and 70
+	 * us depending on where the scheduler puts client and server) hit every
+	 * row alike and the ratios stay meaningful.
+	 */
+	{
+		static Lat	acc[MAX_OPS][MAX_CLIENT_COUNTS];
+		static double elapsed[MAX_OPS][MAX_CLIENT_COUNTS];
+		int			rounds = (int) (seconds / slice + 0.5);
+		double		per;
+
+		if (rounds < 1)
+			rounds = 1;
+		per = seconds / rounds;
+		for (int round = 0; round < rounds; round++)
 		{
-			fprintf(stderr, "bench: %s x%ld\n", ops[o].name, clients[k]);
-			run_cell(&ops[o], (int) clients[k], seconds, &cells[o][k]);
-			errors += cells[o][k].errors;
-			if (o == 0 && k == n_clients - 1)
+			fprintf(stderr, "bench: round %d of %d (%d cells of %.2f s)\n", round + 1, rounds,
+					N_OPS * n_clients, per);
+			for (int o = 0; o < N_OPS; o++)
+				for (int k = 0; k < n_clients; k++)
+					run_slice(&ops[o], (int) clients[k], per, round == 0 ? 0.2 : 0.02,
+							  &acc[o][k], &elapsed[o][k], &cells[o][k]);
+			if (round == 0)
 			{
-				/* warm: every client thread has run (malloc arenas exist) */
+				/* every op has run: libpq buffers and malloc arenas have grown */
 				heap_warm = heap_in_use_mb();
 				calls_warm = lib_calls;
 			}
-			if (o == op_index("session set") && k == n_clients - 1)
-			{
-				heap_lib_end = heap_in_use_mb();
-				calls_lib_end = lib_calls;
-			}
 		}
+		for (int o = 0; o < N_OPS; o++)
+			for (int k = 0; k < n_clients; k++)
+			{
+				long		errs = cells[o][k].errors;
+
+				summarize(&cells[o][k], &acc[o][k], elapsed[o][k]);
+				free(acc[o][k].v);
+				cells[o][k].errors = errs;
+				errors += errs;
+			}
+		heap_lib_end = heap_in_use_mb();
+		calls_lib_end = lib_calls;
+	}
 
 	/* back to the real data before the scale part */
 	if (n_scales > 0)
@@ -1829,9 +1863,9 @@ main(int argc, char **argv)
 			   " peak %.1f MB; %.1f MB before gps_open\n",
 			   proc_status_mb(0, "VmRSS"), proc_status_mb(0, "VmHWM"), rss_before);
 		printf("  client heap in use (malloc, whole bench process): %.2f MB before gps_open, %+.2f MB"
-			   " by gps_open (pool of %d connections);\n    %.2f MB after %" PRIu64 " library calls,"
-			   " %.2f MB after the library cells (%" PRIu64 " calls), %.2f MB at the end (%" PRIu64
-			   " calls, baseline cells included)\n",
+			   " by gps_open (pool of %d connections);\n    %.2f MB after the first round (%" PRIu64
+			   " library calls), %.2f MB after the last (%" PRIu64 " calls), %.2f MB at the end (%"
+			   PRIu64 " calls)\n",
 			   heap_before, heap_after_open - heap_before, max_clients, heap_warm, calls_warm,
 			   heap_lib_end, calls_lib_end, heap_end, lib_calls);
 		print_backend_memory("library pool backends", &pool);
