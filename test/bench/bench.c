@@ -48,7 +48,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -858,13 +860,157 @@ typedef struct Thread
 	Lat			lat;
 	long		errors;
 	double		end;
+	int			pin_cpu;		/* >= 0: run on this CPU only */
 } Thread;
+
+/* ------------------------------------------------------------------ */
+/*
+ * CPU placement of the 1-client cells (BENCH_PIN).  On a small VM a round
+ * trip costs about 13 us when client and server process share a vCPU and
+ * about 60 us when they do not (waking an idle vCPU is slow), and the
+ * scheduler moves processes between the two cases every few hundred
+ * milliseconds, per connection.  Unpinned, each 1-client row would land in
+ * one mode or the other by chance.  So, by default ("cross"), the measuring
+ * thread runs on one CPU and every backend of the benchmark database on
+ * another, as when client and server are different machines; "same" puts
+ * both on one CPU; "off" leaves placement to the scheduler.  Multi-client
+ * cells always run unpinned.  Only done when the server is on this machine
+ * (local socket or loopback) and every pid is a postgres process.
+ */
+typedef enum
+{
+	PIN_OFF,
+	PIN_CROSS,
+	PIN_SAME
+} PinMode;
+
+static PinMode pin_mode = PIN_CROSS;
+static cpu_set_t cpus_allowed;
+static int	client_cpu = -1,
+			server_cpu = -1;
+static int	pinned_state = -1;	/* -1 unknown, 0 unpinned, 1 pinned */
+
+static void
+cpu_only(cpu_set_t *set, int cpu)
+{
+	CPU_ZERO(set);
+	CPU_SET(cpu, set);
+}
+
+static bool
+is_postgres_process(long pid)
+{
+	char		path[64],
+				comm[64] = "";
+	FILE	   *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "postgres", 8) == 0;
+}
+
+static void
+pin_setup(PGconn *c)
+{
+	const char *m = getenv("BENCH_PIN");
+	PGresult   *r;
+	bool		local;
+
+	if (m && strcmp(m, "off") == 0)
+		pin_mode = PIN_OFF;
+	else if (m && strcmp(m, "same") == 0)
+		pin_mode = PIN_SAME;
+	else if (m && *m && strcmp(m, "cross") != 0)
+		die("BENCH_PIN must be cross, same or off");
+	if (pin_mode == PIN_OFF)
+		return;
+	r = must(c, "SELECT inet_server_addr() IS NULL OR host(inet_server_addr()) IN ('127.0.0.1', '::1')");
+	local = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (sched_getaffinity(0, sizeof(cpus_allowed), &cpus_allowed) != 0 || !local)
+	{
+		fprintf(stderr, "bench: BENCH_PIN: server not on this machine; placement left to the scheduler\n");
+		pin_mode = PIN_OFF;
+		return;
+	}
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &cpus_allowed))
+		{
+			if (client_cpu < 0)
+				client_cpu = i;
+			else if (server_cpu < 0)
+				server_cpu = i;
+		}
+	if (pin_mode == PIN_SAME)
+		server_cpu = client_cpu;
+	if (client_cpu < 0 || server_cpu < 0)
+	{
+		fprintf(stderr, "bench: BENCH_PIN=cross needs two CPUs; placement left to the scheduler\n");
+		pin_mode = PIN_OFF;
+	}
+}
+
+/* every client backend of this database on server_cpu (pinned) or free */
+static void
+place_backends(PGconn *c, bool pinned)
+{
+	PGresult   *r;
+	cpu_set_t	set;
+
+	if (pin_mode == PIN_OFF || pinned_state == (int) pinned)
+		return;
+	if (pinned)
+		cpu_only(&set, server_cpu);
+	else
+		set = cpus_allowed;
+	r = must(c, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+			 "AND backend_type = 'client backend'");
+	for (int i = 0; i < PQntuples(r); i++)
+	{
+		long		pid = atol(PQgetvalue(r, i, 0));
+
+		if (!is_postgres_process(pid))
+			continue;
+		if (sched_setaffinity((pid_t) pid, sizeof(set), &set) != 0)
+		{
+			fprintf(stderr, "bench: BENCH_PIN: cannot place backend %ld (%s); placement left to the scheduler\n",
+					pid, strerror(errno));
+			PQclear(r);
+			pin_mode = PIN_OFF;
+			return;
+		}
+	}
+	PQclear(r);
+	pinned_state = pinned;
+}
+
+/* the calling thread on client_cpu (pinned) or free */
+static void
+place_self(bool pinned)
+{
+	cpu_set_t	set;
+
+	if (pin_mode == PIN_OFF)
+		return;
+	if (pinned)
+		cpu_only(&set, client_cpu);
+	else
+		set = cpus_allowed;
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
 
 static void *
 thread_main(void *arg)
 {
 	Thread	   *t = arg;
 
+	if (t->pin_cpu >= 0)
+		place_self(true);
 	pthread_barrier_wait(t->barrier);
 	while (now_s() < t->warmup_until)
 	{
@@ -926,10 +1072,12 @@ run_slice(const Op *op, int nthreads, double seconds, double warmup, Lat *acc, d
 	double		start;
 	double		end = 0;
 
+	place_backends(conns[0], nthreads == 1);
 	pthread_barrier_init(&barrier, NULL, (unsigned) nthreads + 1);
 	for (int i = 0; i < nthreads; i++)
 	{
 		memset(&th[i], 0, sizeof(th[i]));
+		th[i].pin_cpu = (nthreads == 1 && pin_mode != PIN_OFF) ? client_cpu : -1;
 		th[i].ctx = ctxs[i];
 		th[i].ctx.nthreads = nthreads;
 		th[i].ctx.calls = 0;
@@ -1121,6 +1269,8 @@ run_scale(long target, double seconds, int timeout_s, ScaleRow *row)
 	fprintf(stderr, "bench: %ld pushes (%ld pending), generated in %.1f s\n",
 			row->pushes, row->pending, row->gen_seconds);
 
+	place_backends(c, true);
+	place_self(true);
 	run_single(op_lib_pending_page, seconds, &row->page);
 	run_single(op_lib_rollup, seconds, &row->rollup);
 
@@ -1154,6 +1304,8 @@ run_scale(long target, double seconds, int timeout_s, ScaleRow *row)
 		free(lat.v);
 	}
 	must_exec(c, "RESET statement_timeout");
+	place_self(false);
+	place_backends(c, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1652,6 +1804,8 @@ main(int argc, char **argv)
 		ctxs[i].rng = 0x9e3779b97f4a7c15ULL * (uint64_t) (i + 1);
 	}
 
+	pin_setup(conns[0]);
+
 	/* data the operations use */
 	bench_run_id = (int) must_int(conns[0], "SELECT count(*) FROM bench_baseline.runs");
 	must_exec(conns[0], "INSERT INTO bench_baseline.runs DEFAULT VALUES");
@@ -1792,6 +1946,12 @@ main(int argc, char **argv)
 
 	/* ---- the table ---- */
 	printf("\n");
+	if (pin_mode == PIN_OFF)
+		printf("1-client cells: CPU placement left to the scheduler (BENCH_PIN=off or not possible)\n");
+	else
+		printf("1-client cells: measuring thread on CPU %d, every backend on CPU %d (BENCH_PIN=%s); "
+			   "multi-client cells unpinned\n", client_cpu, server_cpu,
+			   pin_mode == PIN_CROSS ? "cross" : "same");
 	printf(ROW_FMT "\n", "operation", "clients", "p50 us", "p99 us", "ops/s", "p50/floor", "ops/base");
 	for (int o = 0; o < N_OPS; o++)
 	{
@@ -1853,6 +2013,7 @@ main(int argc, char **argv)
 	print_targets(cells, clients, n_clients, srows, scales, n_scales, &facts);
 
 	/* ---- memory after the long run ---- */
+	place_backends(conns[0], false);
 	{
 		double		heap_end = heap_in_use_mb();
 		BackendMem	pool = pool_backend_memory(max_clients);
