@@ -32,7 +32,8 @@
  *
  * Environment: BENCH_SECONDS (per cell, default 3), BENCH_SLICE_SECONDS (the
  * cells are measured in interleaved rounds of slices of about this length,
- * default 0.5), BENCH_CLIENTS ("1,8"),
+ * default 0.5), BENCH_CLIENTS ("1,8"), BENCH_PIN (CPU placement of the
+ * 1-client cells: cross, same or off; see pin_setup),
  * BENCH_SCALES ("10000,100000,1000000"; "" or "0" skips the scale part),
  * BENCH_SCALE_SECONDS (per scale cell, default 2), BENCH_BASELINE_TIMEOUT_S
  * (statement_timeout of one baseline listing at scale, default 60).
