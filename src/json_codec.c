@@ -9,6 +9,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "compat.h"
 #include "json_codec.h"
@@ -202,91 +203,210 @@ gps_json_datum_to_jsonb(Datum json)
 }
 
 /*
- * Append jsonb_out's rendering of the encoded text with the escape reversed.
- * jsonb_out never escapes U+FFFF nor the ASCII letters and digits that follow
- * it, so the marks arrive intact.
+ * Append a stored string as a JSON string literal, reversing the escape.
+ * Same escapes as PostgreSQL's escape_json (so the text equals jsonb_out's),
+ * but runs of plain bytes are copied at once: documents are mostly long
+ * strings (diffs, logs), and jsonb_out appends them byte by byte.
  */
+/* Bytes that end a plain run in a string: controls, '"', '\\', a mark's lead. */
+static const bool special_byte[256] = {
+	[0x00] = true, [0x01] = true, [0x02] = true, [0x03] = true, [0x04] = true,
+	[0x05] = true, [0x06] = true, [0x07] = true, [0x08] = true, [0x09] = true,
+	[0x0a] = true, [0x0b] = true, [0x0c] = true, [0x0d] = true, [0x0e] = true,
+	[0x0f] = true, [0x10] = true, [0x11] = true, [0x12] = true, [0x13] = true,
+	[0x14] = true, [0x15] = true, [0x16] = true, [0x17] = true, [0x18] = true,
+	[0x19] = true, [0x1a] = true, [0x1b] = true, [0x1c] = true, [0x1d] = true,
+	[0x1e] = true, [0x1f] = true, ['"'] = true, ['\\'] = true, [0xEF] = true,
+};
+
 static void
-append_decoded(StringInfo out, const char *s, int len)
+append_json_string(StringInfo out, const char *s, int len)
 {
 	const char *p = s;
 	const char *end = s + len;
+	const char *run = s;
 
+	appendStringInfoCharMacro(out, '"');
 	while (p < end)
 	{
-		const char *m = memchr(p, MARK0, end - p);
+		unsigned char c = (unsigned char) *p;
 
-		if (m == NULL)
+		if (!special_byte[c])
 		{
-			appendBinaryStringInfo(out, p, end - p);
-			return;
+			p++;
+			continue;
 		}
-		appendBinaryStringInfo(out, p, m - p);
-		p = m;
-		if (is_mark(p, end) && end - p >= 4)
+		if (c == (unsigned char) MARK0 && !(is_mark(p, end) && end - p >= 4))
 		{
-			char		code = p[3];
-
-			if (code == 'M')
-			{
-				appendBinaryStringInfo(out, p, 3);
-				p += 4;
-				continue;
-			}
-			if (code == '0')
-			{
-				appendStringInfoString(out, "\\u0000");
-				p += 4;
-				continue;
-			}
-			if (code == 'u' && end - p >= 8)
-			{
-				appendStringInfoString(out, "\\u");
-				appendBinaryStringInfo(out, p + 4, 4);
-				p += 8;
-				continue;
-			}
+			p++;				/* another character starting with 0xEF */
+			continue;
 		}
-		/* not one of ours (cannot happen for stored data): copy the byte */
-		appendStringInfoChar(out, *p);
+		appendBinaryStringInfo(out, run, p - run);
+		switch (c)
+		{
+			case '"':
+				appendStringInfoString(out, "\\\"");
+				break;
+			case '\\':
+				appendStringInfoString(out, "\\\\");
+				break;
+			case '\b':
+				appendStringInfoString(out, "\\b");
+				break;
+			case '\f':
+				appendStringInfoString(out, "\\f");
+				break;
+			case '\n':
+				appendStringInfoString(out, "\\n");
+				break;
+			case '\r':
+				appendStringInfoString(out, "\\r");
+				break;
+			case '\t':
+				appendStringInfoString(out, "\\t");
+				break;
+			default:
+				if (c < 0x20)
+				{
+					appendStringInfo(out, "\\u%04x", (int) c);
+					break;
+				}
+				/* a mark: U+FFFF then its code (json_codec.h) */
+				if (p[3] == '0')
+				{
+					appendStringInfoString(out, "\\u0000");
+					p += 4;
+				}
+				else if (p[3] == 'u' && end - p >= 8)
+				{
+					appendStringInfoString(out, "\\u");
+					appendBinaryStringInfo(out, p + 4, 4);
+					p += 8;
+				}
+				else
+				{
+					/* 'M': U+FFFF itself, valid in JSON text */
+					appendBinaryStringInfo(out, p, 3);
+					p += p[3] == 'M' ? 4 : 3;
+				}
+				run = p;
+				continue;
+		}
 		p++;
+		run = p;
+	}
+	appendBinaryStringInfo(out, run, p - run);
+	appendStringInfoCharMacro(out, '"');
+}
+
+static void
+append_scalar(StringInfo out, JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			appendStringInfoString(out, "null");
+			break;
+		case jbvBool:
+			appendStringInfoString(out, v->val.boolean ? "true" : "false");
+			break;
+		case jbvNumeric:
+			appendStringInfoString(out,
+								   DatumGetCString(DirectFunctionCall1(numeric_out,
+																	   NumericGetDatum(v->val.numeric))));
+			break;
+		case jbvString:
+			append_json_string(out, v->val.string.val, v->val.string.len);
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb scalar type %d", (int) v->type);
 	}
 }
 
+/*
+ * Render stored jsonb as JSON text with the escape reversed, in one pass over
+ * the jsonb (no intermediate jsonb_out text).  Layout as jsonb_out: ", " and
+ * ": " separators.
+ */
 void
 gps_append_jsonb_as_json(StringInfo out, Jsonb *jb)
 {
-	StringInfoData raw;
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	bool		need_comma = false;
+	bool		raw_scalar = false;
+	int			depth = 0;
 
-	initStringInfo(&raw);
-	(void) JsonbToCString(&raw, &jb->root, VARSIZE(jb));
-	if (memchr(raw.data, MARK0, raw.len) == NULL)
-		appendBinaryStringInfo(out, raw.data, raw.len);
-	else
-		append_decoded(out, raw.data, raw.len);
-	pfree(raw.data);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		switch (tok)
+		{
+			case WJB_BEGIN_ARRAY:
+				if (depth++ == 0 && v.val.array.rawScalar)
+				{
+					raw_scalar = true;
+					break;
+				}
+				if (need_comma)
+					appendBinaryStringInfo(out, ", ", 2);
+				appendStringInfoCharMacro(out, '[');
+				need_comma = false;
+				break;
+			case WJB_BEGIN_OBJECT:
+				depth++;
+				if (need_comma)
+					appendBinaryStringInfo(out, ", ", 2);
+				appendStringInfoCharMacro(out, '{');
+				need_comma = false;
+				break;
+			case WJB_END_ARRAY:
+				if (--depth == 0 && raw_scalar)
+					break;
+				appendStringInfoCharMacro(out, ']');
+				need_comma = true;
+				break;
+			case WJB_END_OBJECT:
+				depth--;
+				appendStringInfoCharMacro(out, '}');
+				need_comma = true;
+				break;
+			case WJB_KEY:
+				if (need_comma)
+					appendBinaryStringInfo(out, ", ", 2);
+				append_json_string(out, v.val.string.val, v.val.string.len);
+				appendBinaryStringInfo(out, ": ", 2);
+				need_comma = false;
+				break;
+			case WJB_VALUE:
+			case WJB_ELEM:
+				if (need_comma)
+					appendBinaryStringInfo(out, ", ", 2);
+				append_scalar(out, &v);
+				need_comma = true;
+				break;
+			default:
+				elog(ERROR, "unexpected jsonb iterator token %d", (int) tok);
+		}
+	}
 }
 
 text *
 gps_jsonb_to_json(Jsonb *jb)
 {
-	StringInfoData raw;
+	StringInfoData buf;
 	text	   *result;
 
-	initStringInfo(&raw);
-	(void) JsonbToCString(&raw, &jb->root, VARSIZE(jb));
-	if (memchr(raw.data, MARK0, raw.len) == NULL)
-		result = cstring_to_text_with_len(raw.data, raw.len);
-	else
-	{
-		StringInfoData dec;
-
-		initStringInfo(&dec);
-		append_decoded(&dec, raw.data, raw.len);
-		result = cstring_to_text_with_len(dec.data, dec.len);
-		pfree(dec.data);
-	}
-	pfree(raw.data);
+	/*
+	 * Build the varlena in place: header first, then the text, sized up
+	 * front (the text is about as long as the jsonb) to avoid regrowing.
+	 */
+	initStringInfo(&buf);
+	enlargeStringInfo(&buf, VARHDRSZ + VARSIZE(jb) + VARSIZE(jb) / 8);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	gps_append_jsonb_as_json(&buf, jb);
+	result = (text *) buf.data;
+	SET_VARSIZE(result, buf.len);
 	return result;
 }
 
