@@ -841,9 +841,9 @@ END
 $$;
 -- Bulk import (issue 6): set-based merge of JSON lines a client staged with
 -- COPY into its own temporary table.  Per batch, in ONE transaction, the
--- client runs:
---   CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
---     (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
+-- client runs (having created, once per session, its temporary table
+-- gitproxy_import_staging (line_no bigint NOT NULL, doc text NOT NULL)
+-- ON COMMIT DELETE ROWS):
 --   COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN;
 --   SELECT * FROM gitproxy.import_pushes();
 --   COMMIT;
