@@ -6,6 +6,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -33,6 +34,20 @@ gps_plan_fetch_json(GpsPlan *plan, Datum *values, const char *nulls,
 			MemoryContextSwitchTo(spi);
 		}
 	}
+	return result;
+}
+
+text *
+gps_lookup_json(GpsPlan *plan, const char *key)
+{
+	Datum		values[1];
+	text	   *result;
+	MemoryContext caller = CurrentMemoryContext;
+
+	values[0] = CStringGetTextDatum(key);
+	SPI_connect();
+	result = gps_plan_fetch_json(plan, values, NULL, true, caller);
+	SPI_finish();
 	return result;
 }
 

@@ -24,6 +24,17 @@ extern text *gps_plan_fetch_json(GpsPlan *plan, Datum *values, const char *nulls
 								 bool read_only, MemoryContext caller);
 
 /*
+ * Run a kept plan taking one text parameter (`key`) and yielding at most one
+ * jsonb document; returns it as json text in the caller's memory context, or
+ * NULL.  Connects to SPI itself: the whole body of a lookup function.
+ */
+extern text *gps_lookup_json(GpsPlan *plan, const char *key);
+
+/* Return a json result of gps_lookup_json & co., SQL NULL for NULL. */
+#define GPS_RETURN_JSON_OR_NULL(t) \
+	do { text *r_ = (t); if (r_ == NULL) PG_RETURN_NULL(); PG_RETURN_TEXT_P(r_); } while (0)
+
+/*
  * Drain an open SPI cursor whose first column is a jsonb document into
  * `store` (one json column per row), 1000 rows at a time.  Closes the
  * cursor; caller stays connected to SPI.

@@ -360,15 +360,6 @@ Datum
 gps_find_user_by_ssh_key(PG_FUNCTION_ARGS)
 {
 	char	   *key = gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	Datum		values[1];
-	text	   *result;
-	MemoryContext caller = CurrentMemoryContext;
 
-	values[0] = CStringGetTextDatum(key);
-	SPI_connect();
-	result = gps_plan_fetch_json(&find_by_key_plan, values, NULL, true, caller);
-	SPI_finish();
-	if (result == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(result);
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&find_by_key_plan, key));
 }

@@ -161,17 +161,8 @@ Datum
 gps_get_push(PG_FUNCTION_ARGS)
 {
 	char	   *id = gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	Datum		values[1];
-	text	   *result;
-	MemoryContext caller = CurrentMemoryContext;
 
-	values[0] = CStringGetTextDatum(id);
-	SPI_connect();
-	result = gps_plan_fetch_json(&get_push_plan, values, NULL, true, caller);
-	SPI_finish();
-	if (result == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(result);
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&get_push_plan, id));
 }
 
 /*

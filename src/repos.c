@@ -258,22 +258,6 @@ gps_get_repos(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-static Datum
-lookup_one(FunctionCallInfo fcinfo, GpsPlan *plan, const char *key)
-{
-	Datum		values[1];
-	text	   *result;
-	MemoryContext caller = CurrentMemoryContext;
-
-	values[0] = CStringGetTextDatum(key);
-	SPI_connect();
-	result = gps_plan_fetch_json(plan, values, NULL, true, caller);
-	SPI_finish();
-	if (result == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(result);
-}
-
 /*
  * gitproxy.get_repo(name text) -> json
  *     Sink method getRepo(name).  The first repo (in insertion order) whose
@@ -284,7 +268,7 @@ gps_get_repo(PG_FUNCTION_ARGS)
 {
 	char	   *name = gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
-	return lookup_one(fcinfo, &get_repo_plan, name);
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&get_repo_plan, name));
 }
 
 /*
@@ -296,7 +280,7 @@ gps_get_repo_by_url(PG_FUNCTION_ARGS)
 {
 	char	   *url = gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
-	return lookup_one(fcinfo, &get_repo_by_url_plan, url);
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&get_repo_by_url_plan, url));
 }
 
 /*
@@ -310,7 +294,7 @@ gps_get_repo_by_id(PG_FUNCTION_ARGS)
 
 	if (id == NULL)
 		PG_RETURN_NULL();
-	return lookup_one(fcinfo, &get_repo_by_id_plan, id);
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&get_repo_by_id_plan, id));
 }
 
 /*

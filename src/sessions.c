@@ -228,17 +228,8 @@ Datum
 gps_session_get(PG_FUNCTION_ARGS)
 {
 	char	   *sid = gps_arg_cstring(fcinfo, 0, "session id");
-	Datum		values[1];
-	text	   *result = NULL;
-	MemoryContext caller = CurrentMemoryContext;
 
-	values[0] = CStringGetTextDatum(sid);
-	SPI_connect();
-	result = gps_plan_fetch_json(&get_plan, values, NULL, true, caller);
-	SPI_finish();
-	if (result == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(result);
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&get_plan, sid));
 }
 
 /*

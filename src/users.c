@@ -133,25 +133,6 @@ username_value(JsonbValue *v)
 	return name;
 }
 
-static Datum
-lookup_one(GpsPlan *plan, const char *key)
-{
-	Datum		values[1];
-	text	   *result;
-	MemoryContext caller = CurrentMemoryContext;
-
-	values[0] = CStringGetTextDatum(key);
-	SPI_connect();
-	result = gps_plan_fetch_json(plan, values, NULL, true, caller);
-	SPI_finish();
-	if (result == NULL)
-		return (Datum) 0;
-	return PointerGetDatum(result);
-}
-
-#define RETURN_DOC_OR_NULL(d) \
-	do { Datum r_ = (d); if (r_ == (Datum) 0) PG_RETURN_NULL(); PG_RETURN_DATUM(r_); } while (0)
-
 /*
  * gitproxy.find_user(username text) -> json
  *     Sink method findUser(username).  The user whose username equals the
@@ -160,7 +141,7 @@ lookup_one(GpsPlan *plan, const char *key)
 Datum
 gps_find_user(PG_FUNCTION_ARGS)
 {
-	RETURN_DOC_OR_NULL(lookup_one(&find_user_plan,
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&find_user_plan,
 								  gps_lower_key(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
 }
 
@@ -171,7 +152,7 @@ gps_find_user(PG_FUNCTION_ARGS)
 Datum
 gps_find_user_by_email(PG_FUNCTION_ARGS)
 {
-	RETURN_DOC_OR_NULL(lookup_one(&find_by_email_plan,
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&find_by_email_plan,
 								  gps_lower_key(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
 }
 
@@ -183,7 +164,7 @@ gps_find_user_by_email(PG_FUNCTION_ARGS)
 Datum
 gps_find_user_by_git_account(PG_FUNCTION_ARGS)
 {
-	RETURN_DOC_OR_NULL(lookup_one(&find_by_git_account_plan,
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&find_by_git_account_plan,
 								  gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
 }
 
@@ -194,7 +175,7 @@ gps_find_user_by_git_account(PG_FUNCTION_ARGS)
 Datum
 gps_find_user_by_oidc(PG_FUNCTION_ARGS)
 {
-	RETURN_DOC_OR_NULL(lookup_one(&find_by_oidc_plan,
+	GPS_RETURN_JSON_OR_NULL(gps_lookup_json(&find_by_oidc_plan,
 								  gps_encode_text(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
 }
 

@@ -318,46 +318,26 @@ run_s_touch(cli_ctx *ctx, int argc, char **argv)
 VOID1(run_s_destroy, gps_session_destroy)
 NOARG(run_s_all, gps_session_all)
 
-static int
-run_s_length(cli_ctx *ctx, int argc, char **argv)
-{
-	gps_error	e;
-	int64_t		n;
-	gps_status	st;
-
-	(void) argc;
-	(void) argv;
-	CONNECT(ctx);
-	st = gps_session_length(ctx->client, &n, &e);
-	return count_result(ctx, st, &e, n);
+/* no argument, or one string argument -> a count */
+#define COUNT0(fn, call) \
+static int fn(cli_ctx *ctx, int argc, char **argv) \
+{ \
+	gps_error e; int64_t n; (void) argc; (void) argv; \
+	CONNECT(ctx); \
+	gps_status st = call(ctx->client, &n, &e); \
+	return count_result(ctx, st, &e, n); \
 }
-
-static int
-run_s_clear(cli_ctx *ctx, int argc, char **argv)
-{
-	gps_error	e;
-	int64_t		n;
-	gps_status	st;
-
-	(void) argc;
-	(void) argv;
-	CONNECT(ctx);
-	st = gps_session_clear(ctx->client, &n, &e);
-	return count_result(ctx, st, &e, n);
+#define COUNT1(fn, call) \
+static int fn(cli_ctx *ctx, int argc, char **argv) \
+{ \
+	gps_error e; int64_t n; (void) argc; \
+	CONNECT(ctx); \
+	gps_status st = call(ctx->client, argv[0], &n, &e); \
+	return count_result(ctx, st, &e, n); \
 }
-
-static int
-run_s_destroy_user(cli_ctx *ctx, int argc, char **argv)
-{
-	gps_error	e;
-	int64_t		n;
-	gps_status	st;
-
-	(void) argc;
-	CONNECT(ctx);
-	st = gps_session_destroy_user(ctx->client, argv[0], &n, &e);
-	return count_result(ctx, st, &e, n);
-}
+COUNT0(run_s_length, gps_session_length)
+COUNT0(run_s_clear, gps_session_clear)
+COUNT1(run_s_destroy_user, gps_session_destroy_user)
 
 static int
 run_s_prune(cli_ctx *ctx, int argc, char **argv)

@@ -10,5 +10,18 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
+-- Like test_err, plus the "gitproxy import, line N" error context that tells
+-- a bulk-import client which staged line was at fault.
+CREATE FUNCTION public.test_import_err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  ctx text;
+BEGIN
+  EXECUTE stmt;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS ctx = PG_EXCEPTION_CONTEXT;
+  RETURN SQLSTATE || ': ' || SQLERRM
+         || coalesce(' [' || substring(ctx FROM 'gitproxy import, line [0-9]+') || ']', '');
+END $$;
 SELECT extname, extversion FROM pg_extension WHERE extname = 'gitproxy_sink';
 SELECT nspname FROM pg_namespace WHERE nspname = 'gitproxy';

@@ -1,20 +1,6 @@
 -- Bulk import: COPY into the session's staging table, one merge per batch
 -- (gitproxy.import_pushes).  Push ids of this file start with "imp-".
 
--- Like test_err, plus the "gitproxy import, line N" error context that tells
--- the client which staged line was bad.
-CREATE FUNCTION pg_temp.import_err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  ctx text;
-BEGIN
-  EXECUTE stmt;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS ctx = PG_EXCEPTION_CONTEXT;
-  RETURN SQLSTATE || ': ' || SQLERRM
-         || coalesce(' [' || substring(ctx FROM 'gitproxy import, line [0-9]+') || ']', '');
-END $$;
-
 -- the client's per-batch staging statement (a no-op once the table exists)
 CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
   (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
@@ -105,7 +91,7 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 3|{"id": "imp-bad-3", "type": "push", "timestamp":
 4|{"id": "imp-bad-4", "type": "push", "timestamp": 4}
 \.
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_pushes()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_pushes()');
 COMMIT;
 SELECT count(*) AS bad_batch_rows FROM gitproxy.pushes WHERE id LIKE 'imp-bad-%';
 SELECT gitproxy.get_push('imp-1')::jsonb ->> 'v' AS imp_1_unchanged;
@@ -122,7 +108,7 @@ INSERT INTO bad_lines VALUES
   (107, '{"id": "", "type": "push"}'),
   (108, '{"id": null}'),
   (109, '{"id": "imp-x", "diff": "\u0000"} trailing');
-SELECT b.line_no, pg_temp.import_err(format(
+SELECT b.line_no, test_import_err(format(
          'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_pushes()',
          '{"id": "imp-bad-ok"}', b.line_no, b.doc)) AS error
@@ -134,15 +120,15 @@ SELECT d.push_id, d.record_id, d.stored_doc
   FROM gitproxy.import_stored_doc('{"id": "imp-f", "_id": {"$oid": "65f0c2a9e4b0a1b2c3d4e5f6"}, "k": [1, {"_id": 2}]}', 1) d;
 SELECT d.push_id, d.record_id, d.stored_doc
   FROM gitproxy.import_stored_doc('{"_id": "65f0c2a9e4b0a1b2c3d4e5f6", "id": "imp-g"}', 2) d;
-SELECT pg_temp.import_err($$SELECT gitproxy.import_stored_doc(NULL, 5)$$);
-SELECT pg_temp.import_err($$SELECT gitproxy.import_stored_doc('{"id": "x"}', NULL)$$);
+SELECT test_import_err($$SELECT gitproxy.import_stored_doc(NULL, 5)$$);
+SELECT test_import_err($$SELECT gitproxy.import_stored_doc('{"id": "x"}', NULL)$$);
 
 -- 6. an _id already used by another push fails the batch (unique _id),
 -- naming the line
 BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"id": "imp-steal", "_id": "65f0c2a9e4b0a1b2c3d4e5f6"}');
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_pushes()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_pushes()');
 COMMIT;
 SELECT count(*) AS stolen FROM gitproxy.pushes WHERE id = 'imp-steal';
 

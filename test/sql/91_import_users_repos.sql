@@ -3,20 +3,6 @@
 -- Usernames of this file start with "impu-", repo urls with
 -- "https://imp.example/".
 
--- Like test_err, plus the "gitproxy import, line N" error context that tells
--- the client which staged line was at fault.
-CREATE FUNCTION pg_temp.import_err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  ctx text;
-BEGIN
-  EXECUTE stmt;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS ctx = PG_EXCEPTION_CONTEXT;
-  RETURN SQLSTATE || ': ' || SQLERRM
-         || coalesce(' [' || substring(ctx FROM 'gitproxy import, line [0-9]+') || ']', '');
-END $$;
-
 CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
   (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
 
@@ -103,7 +89,7 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 3|{"username": "impu-bad-3", "email":
 4|{"username": "impu-bad-4"}
 \.
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_users()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 SELECT count(*) AS bad_batch_rows FROM gitproxy.users WHERE username LIKE 'impu-bad-%';
 SELECT doc ->> 'v' AS impu_bob_unchanged FROM gitproxy.users WHERE username = 'impu-bob';
@@ -119,7 +105,7 @@ INSERT INTO bad_lines VALUES
   (106, '{"username": "impu-x", "publicKeys": {"key": "k"}}'),
   (107, '{"username": "impu-x", "publicKeys": [{"name": "no key"}]}'),
   (108, '{"username": "impu-\u0000"}');
-SELECT b.line_no, pg_temp.import_err(format(
+SELECT b.line_no, test_import_err(format(
          'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_users()',
          '{"username": "impu-bad-ok"}', b.line_no, b.doc)) AS error
@@ -133,7 +119,7 @@ BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"username": "impu-erin"}'),
   (2, '{"username": "impu-frank", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu2"}]}');
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_users()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 -- one key on two new users of the batch: the later line is at fault
 BEGIN;
@@ -141,7 +127,7 @@ INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (7, '{"username": "impu-grace", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu9"}]}'),
   (5, '{"username": "impu-heidi", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu9"}]}'),
   (6, '{"username": "impu-ivan"}');
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_users()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 -- a key moving between users in one batch is fine when it is given up first
 BEGIN;
@@ -156,14 +142,14 @@ BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"username": "impu-judy", "email": "judy@example.com"}'),
   (2, '{"username": "impu-ken", "email": "ALICE@example.com"}');
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_users()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 -- an _id of a user with another username
 BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"username": "impu-leo"}'),
   (2, '{"username": "impu-mallory", "_id": "65f0c2a9e4b0a1b2c3d4e5aa"}');
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_users()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 SELECT count(*) AS conflicting_batches_applied FROM gitproxy.users
  WHERE username IN ('impu-erin', 'impu-frank', 'impu-grace', 'impu-heidi', 'impu-ivan',
@@ -239,7 +225,7 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 2|{"name": "renamed", "url": "https://imp.example/finos/git-proxy.git"}
 3|{"name": "bad-3", "url": "https://imp.example/bad-3.git", "users": {"canPush": "alice"}}
 \.
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_repos()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_repos()');
 COMMIT;
 SELECT count(*) AS bad_batch_rows FROM gitproxy.repos WHERE url LIKE 'https://imp.example/bad-%';
 SELECT doc ->> 'name' AS git_proxy_unchanged FROM gitproxy.repos WHERE url = 'https://imp.example/finos/git-proxy.git';
@@ -252,7 +238,7 @@ INSERT INTO bad_lines VALUES
   (205, '{"url": ["https://imp.example/x.git"]}'),
   (206, '{"url": "https://imp.example/x.git", "users": []}'),
   (207, '{"url": "https://imp.example/x.git", "users": {"canAuthorise": [1]}}');
-SELECT b.line_no, pg_temp.import_err(format(
+SELECT b.line_no, test_import_err(format(
          'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_repos()',
          '{"url": "https://imp.example/bad-ok.git"}', b.line_no, b.doc)) AS error
@@ -262,7 +248,7 @@ BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"url": "https://imp.example/ok.git"}'),
   (2, '{"url": "https://imp.example/thief.git", "_id": "66F0C2A9E4B0A1B2C3D4E501"}');
-SELECT pg_temp.import_err('SELECT * FROM gitproxy.import_repos()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_repos()');
 COMMIT;
 SELECT count(*) AS rows_after_bad_lines FROM gitproxy.repos
  WHERE url IN ('https://imp.example/x.git', 'https://imp.example/bad-ok.git',
@@ -273,8 +259,8 @@ SELECT d.username, d.record_id, d.stored_doc
   FROM gitproxy.import_user_doc('{"username": "ImpU-Z", "_id": "65F0C2A9E4B0A1B2C3D4E5FF", "nested": {"_id": 1}}', 1) d;
 SELECT d.url, d.record_id, d.stored_doc, d.dates
   FROM gitproxy.import_repo_doc('{"url": "https://imp.example/Z.git", "_id": 7, "dateCreated": "d", "lastModified": "m"}', 2) d;
-SELECT pg_temp.import_err($$SELECT gitproxy.import_user_doc(NULL, 5)$$);
-SELECT pg_temp.import_err($$SELECT gitproxy.import_repo_doc('{"url": "u"}', NULL)$$);
+SELECT test_import_err($$SELECT gitproxy.import_user_doc(NULL, 5)$$);
+SELECT test_import_err($$SELECT gitproxy.import_repo_doc('{"url": "u"}', NULL)$$);
 
 ------------------------------------------------------------------------
 -- the staging table must exist (and be the caller's plain temp table)
