@@ -2,7 +2,7 @@
 # gitproxy-sink command are built by client/Makefile (delegated below).
 
 EXTENSION  = gitproxy_sink
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 MODULE_big = gitproxy_sink
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 

@@ -46,9 +46,9 @@ extern "C" {
 #endif
 
 /* Version of this library. */
-#define GPS_LIBRARY_VERSION "1.0.0"
+#define GPS_LIBRARY_VERSION "1.1.0"
 /* Oldest gitproxy_sink extension version this library works with. */
-#define GPS_REQUIRED_EXTENSION_VERSION "1.0"
+#define GPS_REQUIRED_EXTENSION_VERSION "1.1"
 
 /*
  * Status of a call, and error category.  The category of a server error is
@@ -183,7 +183,7 @@ typedef struct gps_client gps_client;
 /* Library, client and pool                                                */
 /* ---------------------------------------------------------------------- */
 
-/* Library version, e.g. "1.0.0" (GPS_LIBRARY_VERSION). */
+/* Library version, e.g. "1.1.0" (GPS_LIBRARY_VERSION). */
 GPS_API const char *gps_version(void);
 
 /* Name of a status: "OK", "NOT_FOUND", "CONFLICT", "INVALID_INPUT",
@@ -225,8 +225,8 @@ GPS_API gps_status gps_pool_status(gps_client *client, gps_pool_stats *out);
 /*
  * Health check: takes a connection (always liveness-checked, new if needed)
  * and reads the extension and server versions in one round trip.  Result:
- *   {"status":"ok","libraryVersion":"1.0.0","requiredExtensionVersion":"1.0",
- *    "extensionVersion":"1.0","serverVersion":"15.20 ...",
+ *   {"status":"ok","libraryVersion":"1.1.0","requiredExtensionVersion":"1.1",
+ *    "extensionVersion":"1.1","serverVersion":"15.20 ...",
  *    "pool":{"size":n,"idle":n,"inUse":n,"waiting":n,"created":n,
  *            "discarded":n,"livenessChecks":n,"retries":n}}
  * Errors: GPS_UNAVAILABLE (server down, pool exhausted, extension missing).

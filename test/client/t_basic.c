@@ -458,7 +458,7 @@ test_health_check(void **state)
 	assert_string_equal(v, "ok");
 	free(v);
 	v = t_json_get(r, "{extensionVersion}");
-	assert_string_equal(v, "1.0");
+	assert_string_equal(v, "1.1");
 	free(v);
 	v = t_json_get(r, "{requiredExtensionVersion}");
 	assert_string_equal(v, GPS_REQUIRED_EXTENSION_VERSION);

@@ -10,7 +10,7 @@ BEGIN;
 SELECT plan(24);
 
 SELECT has_schema('gitproxy');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'gitproxy_sink'), '1.0', 'extension version 1.0');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'gitproxy_sink'), '1.1', 'extension version 1.1');
 SELECT is((SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
             WHERE d.classid = 'pg_namespace'::regclass AND d.objid = 'gitproxy'::regnamespace
               AND d.deptype = 'e'), 'gitproxy_sink', 'schema gitproxy belongs to the extension');
