@@ -69,15 +69,11 @@ gps_lower_key(const char *s)
 char *
 gps_id_arg(const char *s)
 {
-	char	   *id;
+	int			len = strlen(s);
 
-	if (!gps_object_id_valid(s))
+	if (len == 0 || len > GPS_RECORD_ID_MAX_LEN)
 		return NULL;
-	id = pstrdup(s);
-	for (char *p = id; *p; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = *p - 'A' + 'a';
-	return id;
+	return pstrdup(s);
 }
 
 bool
@@ -89,25 +85,49 @@ gps_jsonb_get(Jsonb *obj, const char *key, JsonbValue *out)
 }
 
 char *
-gps_doc_insert_id(Jsonb *doc, const char *what)
+gps_doc_record_id(Jsonb *doc, const char *what)
 {
 	JsonbValue	v;
+	const char *problem;
 
-	if (!gps_jsonb_get(doc, "_id", &v) || v.type == jbvNull)
-		return gps_object_id_new();
-	if (v.type == jbvString)
+	if (!gps_jsonb_get(doc, "_id", &v) || v.type == jbvNull ||
+		(v.type == jbvString && v.val.string.len == 0))
+		return NULL;
+	if (v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data) &&
+		JsonContainerSize(v.val.binary.data) == 1)
 	{
-		char	   *s = pnstrdup(v.val.string.val, v.val.string.len);
-		char	   *id = gps_id_arg(s);
+		/* MongoDB Extended JSON (mongoexport): {"$oid": "<24 hex>"} */
+		JsonbValue	oid;
 
-		if (id != NULL)
-			return id;
+		if (getKeyJsonValueFromContainer(v.val.binary.data, "$oid", 4, &oid) != NULL &&
+			oid.type == jbvString && oid.val.string.len == GPS_OBJECT_ID_LEN)
+		{
+			char	   *hex = pnstrdup(oid.val.string.val, oid.val.string.len);
+
+			if (gps_object_id_valid(hex))
+				return hex;
+		}
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid _id for a new %s", what),
-			 errdetail("An _id must be a string of 24 hexadecimal characters (a MongoDB ObjectId), or be left out so that one is generated.")));
-	return NULL;				/* not reached */
+	if (v.type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid _id for a %s", what),
+				 errdetail("Field \"_id\" must be a string (kept exactly as given) or {\"$oid\": \"<24 hex>\"}, or be null, empty or left out so that one is generated.")));
+	problem = gps_record_id_problem(v.val.string.val, v.val.string.len);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid _id for a %s", what),
+				 errdetail("Field \"_id\": %s", problem)));
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+char *
+gps_doc_insert_id(Jsonb *doc, const char *what)
+{
+	char	   *id = gps_doc_record_id(doc, what);
+
+	return id != NULL ? id : gps_object_id_new();
 }
 
 char *

@@ -31,8 +31,9 @@ extern bool gps_has_mark(const char *s, int len);
 extern char *gps_lower_key(const char *s);
 
 /*
- * A record id argument: the id lower-cased when it is well formed (24 hex
- * characters), else NULL (lookups then return NULL, mutations "not found").
+ * A record id argument: the id exactly as given (ids are opaque strings,
+ * object_id.h) when it is non-empty and at most GPS_RECORD_ID_MAX_LEN bytes,
+ * else NULL (lookups then return NULL, mutations "not found").
  */
 extern char *gps_id_arg(const char *s);
 
@@ -40,9 +41,18 @@ extern char *gps_id_arg(const char *s);
 extern bool gps_jsonb_get(Jsonb *obj, const char *key, JsonbValue *out);
 
 /*
- * The _id of a document to insert: a new id when the document has no "_id"
- * or a JSON null one; the given id lower-cased when it is a well-formed id
- * string; anything else raises 22023 naming `what` ("repo", "user").
+ * The "_id" a document gives, exactly as given (object_id.h; MongoDB
+ * Extended JSON {"$oid": "<24 hex>"} gives its hex string), or NULL when it
+ * has none, a JSON null or an empty string.  An _id that cannot be kept
+ * (not a string, longer than GPS_RECORD_ID_MAX_LEN bytes, holding NUL,
+ * U+FFFF or a lone surrogate) raises 22023 naming `what` ("repo", "user",
+ * "push") with a detail naming the field.
+ */
+extern char *gps_doc_record_id(Jsonb *doc, const char *what);
+
+/*
+ * The _id of a document to insert: gps_doc_record_id, or a new id (24 hex,
+ * ObjectId layout) when that is NULL.
  */
 extern char *gps_doc_insert_id(Jsonb *doc, const char *what);
 

@@ -13,7 +13,10 @@
  *     COMMIT;
  * import_pushes converts every staged line with gitproxy.import_stored_doc
  * (json_codec.h, so NUL characters and lone surrogates survive) and merges
- * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT statement.
+ * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT DO NOTHING
+ * statement: a re-run inserts what is new and never undoes newer data.
+ * import_pushes(replace => true) instead passes every record through
+ * write_audit (replace_via_write_audit).
  * Any bad line raises an error naming its line_no and the whole batch (the
  * transaction) is rolled back.  The merge runs in a subtransaction: when it
  * fails on a constraint without naming a line (a duplicate _id, an SSH key
@@ -39,6 +42,7 @@
 #include "utils/resowner.h"
 
 #include "compat.h"
+#include "doc_util.h"
 #include "func_args.h"
 #include "gitproxy_sink.h"
 #include "import.h"
@@ -54,13 +58,9 @@ PG_FUNCTION_INFO_V1(gps_import_pushes);
 #define STAGING_TABLE "gitproxy_import_staging"
 
 /*
- * The push merge.  $1 = gitproxy_sink.strict_review.  Every staged line is
- * converted once (a function in FROM runs once per row); per id the line
- * with the highest line_no wins, so a batch never touches a row twice.
- * _id: the record's own well-formed one, else the stored one, else a new
- * one.  The document is replaced as write_audit does (strict mode keeps a
- * decided push's decision fields).  xmax = 0 tells inserted rows from
- * updated ones.
+ * The staged push lines to apply.  Every staged line is converted once (a
+ * function in FROM runs once per row); per id the line with the highest
+ * line_no wins, so a batch never touches a row twice.
  *
  * Not a kept plan: the staging table is the caller's temp table, and its
  * size changes from batch to batch, so each batch is planned with the row
@@ -75,17 +75,29 @@ static const char push_latest_fmt[] =
 " CROSS JOIN LATERAL gitproxy.import_stored_doc(s.doc, s.line_no) d"
 " ORDER BY d.push_id COLLATE \"C\", s.line_no DESC";
 
-static const char push_merge_fmt[] =
+/*
+ * Default: insert the pushes whose id is new, leave every stored push as it
+ * is (a re-run never undoes a newer write or review decision).  A new push
+ * keeps the record's own _id exactly, else gets a new one.
+ */
+static const char push_insert_fmt[] =
 "WITH latest AS (%s), merged AS ("
 " INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ")"
-" SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc,"
+" SELECT l.id, coalesce(l.record_id, gitproxy.import_new_id()), l.stored_doc,"
 "  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
 "  l.authorised, l.canceled, l.rejected"
-" FROM latest l LEFT JOIN gitproxy.pushes e ON e.id = l.id"
-" ON CONFLICT (id) DO UPDATE SET _id = EXCLUDED._id, " GPS_PUSH_UPSERT_SET("$1")
-" RETURNING p.xmax = 0 AS inserted"
-") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
-" FROM merged";
+" FROM latest l ORDER BY l.line_no"
+" ON CONFLICT (id) DO NOTHING"
+" RETURNING 1"
+") SELECT (SELECT count(*) FROM merged), 0::bigint,"
+" (SELECT count(*) FROM latest) - (SELECT count(*) FROM merged)";
+
+/*
+ * --replace: the winning lines in line order with what the per-record
+ * replace needs (replace_via_write_audit).
+ */
+static const char push_replace_fmt[] =
+"SELECT w.line_no, w.doc, w.id, w.record_id FROM (%s) w ORDER BY w.line_no";
 
 /* Error context: which staged line was being converted. */
 static void
@@ -149,26 +161,15 @@ without_record_id(Jsonb *jb)
 }
 
 char *
-gps_import_take_record_id(Jsonb **jb)
+gps_import_take_record_id(Jsonb **jb, const char *what)
 {
-	JsonbValue	v;
-	char	   *record_id = NULL;
+	char	   *record_id;
 
 	if (!JB_ROOT_IS_OBJECT(*jb) ||
-		getKeyJsonValueFromContainer(&(*jb)->root, "_id", 3, &v) == NULL)
+		getKeyJsonValueFromContainer(&(*jb)->root, "_id", 3, NULL) == NULL)
 		return NULL;
-	if (v.type == jbvString)
-	{
-		record_id = pnstrdup(v.val.string.val, v.val.string.len);
-		if (gps_object_id_valid(record_id))
-		{
-			for (char *c = record_id; *c; c++)
-				if (*c >= 'A' && *c <= 'F')
-					*c = *c - 'A' + 'a';
-		}
-		else
-			record_id = NULL;
-	}
+	/* kept exactly, or an error (imports never rewrite an id) */
+	record_id = gps_doc_record_id(*jb, what);
 	*jb = without_record_id(*jb);
 	return record_id;
 }
@@ -178,12 +179,12 @@ gps_import_take_record_id(Jsonb **jb)
  *                            OUT push_id text, OUT record_id text,
  *                            OUT stored_doc jsonb)
  *     One staged push line converted for storage: its "id" (stored form), its
- *     "_id" when that is a well-formed record id (24 hex characters,
- *     lower-cased; else NULL), and the document as stored jsonb
- *     (json_codec.h) without "_id".  Errors, each with the error context
- *     "gitproxy import, line <line_no>": 22004 doc or line_no NULL; 22P02
- *     malformed JSON; 22023 "Invalid id" (not an object, or "id" missing,
- *     not a string or empty).
+ *     "_id" exactly as given (NULL when absent, null or empty), and the
+ *     document as stored jsonb (json_codec.h) without "_id".  Errors, each
+ *     with the error context "gitproxy import, line <line_no>": 22004 doc or
+ *     line_no NULL; 22P02 malformed JSON; 22023 "Invalid id" (not an object,
+ *     or "id" missing, not a string or empty), an "_id" that cannot be kept
+ *     (not a string, too long, NUL/U+FFFF/lone surrogate).
  */
 Datum
 gps_import_stored_doc(PG_FUNCTION_ARGS)
@@ -209,7 +210,7 @@ gps_import_stored_doc(PG_FUNCTION_ARGS)
 	gps_import_line_begin(&errcb, &line_no);
 	jb = gps_arg_jsonb(fcinfo, 0, "staged document");
 	push_id = gps_push_id_of(jb);
-	record_id = gps_import_take_record_id(&jb);
+	record_id = gps_import_take_record_id(&jb, "push");
 	gps_push_typed_values(jb, values + 3, typed_nulls);
 	for (int i = 0; i < GPS_PUSH_TYPED_COUNT; i++)
 		nulls[3 + i] = typed_nulls[i] == 'n';
@@ -339,12 +340,12 @@ names_a_line(ErrorData *edata)
 }
 
 /*
- * Run `sql` (one row of two bigints) in a subtransaction.  Returns NULL and
- * the two counts, or the error (in the caller's memory context) with the
+ * Run `sql` (one row of three bigints: inserted, updated, skipped) in a
+ * subtransaction.  Returns NULL and the counts, or the error (in the caller's memory context) with the
  * subtransaction rolled back.
  */
 static ErrorData *
-try_merge(const char *sql, const GpsImportKind *kind, int64 *inserted, int64 *updated)
+try_merge(const char *sql, const GpsImportKind *kind, int64 *counts)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -360,10 +361,9 @@ try_merge(const char *sql, const GpsImportKind *kind, int64 *inserted, int64 *up
 
 		if (rc != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "import merge failed: %s", SPI_result_code_string(rc));
-		*inserted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												SPI_tuptable->tupdesc, 1, &isnull));
-		*updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 2, &isnull));
+		for (int i = 0; i < 3; i++)
+			counts[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, i + 1, &isnull));
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
 		CurrentResourceOwner = owner;
@@ -487,15 +487,79 @@ merge_settings(void)
 #endif
 }
 
+/*
+ * import_pushes(replace => true): every winning line goes through
+ * gitproxy.write_audit itself, one call per record in line order, so a
+ * replace is exactly the write git-proxy makes: replace semantics, strict
+ * review mode honoured (a decided push keeps its decision) and whatever
+ * write_audit records about a changed decision recorded here too.  Then the
+ * record's own _id, when it has one, is given to the push (kept exactly).
+ * Errors name the line (error context).  Slower than the set-based insert,
+ * which is why it is the explicit choice.
+ */
+static void
+replace_via_write_audit(const char *winners_sql, int64 *counts)
+{
+	SPIPlanPtr	exists_plan;
+	SPIPlanPtr	write_plan;
+	SPIPlanPtr	id_plan;
+	Oid			text1[1] = {TEXTOID};
+	Oid			text2[2] = {TEXTOID, TEXTOID};
+	SPITupleTable *winners;
+	uint64		nwinners;
+
+	if (SPI_execute(winners_sql, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "import: reading the staged lines failed");
+	winners = SPI_tuptable;
+	nwinners = SPI_processed;
+	exists_plan = SPI_prepare("SELECT 1 FROM gitproxy.pushes p WHERE p.id = $1", 1, text1);
+	write_plan = SPI_prepare("SELECT gitproxy.write_audit($1::pg_catalog.json)", 1, text1);
+	id_plan = SPI_prepare("UPDATE gitproxy.pushes p SET _id = $2 "
+						  "WHERE p.id = $1 AND p._id <> $2", 2, text2);
+	if (exists_plan == NULL || write_plan == NULL || id_plan == NULL)
+		elog(ERROR, "import: preparing the replace failed: %s", SPI_result_code_string(SPI_result));
+
+	for (uint64 i = 0; i < nwinners; i++)
+	{
+		HeapTuple	row = winners->vals[i];
+		TupleDesc	desc = winners->tupdesc;
+		bool		isnull;
+		int64		line_no = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+		Datum		doc = SPI_getbinval(row, desc, 2, &isnull);
+		Datum		id = SPI_getbinval(row, desc, 3, &isnull);
+		bool		no_record_id;
+		Datum		record_id = SPI_getbinval(row, desc, 4, &no_record_id);
+		ErrorContextCallback errcb;
+		Datum		args[2];
+
+		CHECK_FOR_INTERRUPTS();
+		gps_import_line_begin(&errcb, &line_no);
+		args[0] = id;
+		if (SPI_execute_plan(exists_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "import: looking up a push failed");
+		counts[SPI_processed > 0 ? 1 : 0]++;
+		args[0] = doc;
+		if (SPI_execute_plan(write_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "import: write_audit failed");
+		if (!no_record_id)
+		{
+			args[0] = id;
+			args[1] = record_id;
+			if (SPI_execute_plan(id_plan, args, NULL, false, 0) < 0)
+				elog(ERROR, "import: setting the record id failed");
+		}
+		gps_import_line_end(&errcb);
+	}
+}
+
 Datum
 gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
 {
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
-	Datum		out[2];
-	bool		nulls[2] = {false, false};
-	int64		inserted = 0;
-	int64		updated = 0;
+	Datum		out[3];
+	bool		nulls[3] = {false, false, false};
+	int64		counts[3] = {0, 0, 0};
 	char	   *sql;
 	ErrorData  *edata;
 
@@ -504,43 +568,74 @@ gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
 	merge_settings();
 
 	SPI_connect();
-	sql = psprintf(kind->merge_fmt,
-				   psprintf(kind->latest_fmt, "", "ONLY " GPS_IMPORT_STAGING " s"));
-	edata = try_merge(sql, kind, &inserted, &updated);
-	if (edata != NULL)
+	if (kind->per_record)
 	{
-		strip_statement_context(edata);
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
-			!names_a_line(edata))
-			blame_line(kind);
-		ReThrowError(edata);
+		replace_via_write_audit(psprintf(kind->merge_fmt,
+										 psprintf(kind->latest_fmt, ", s.doc",
+												  "ONLY " GPS_IMPORT_STAGING " s")),
+								counts);
+		SPI_finish();
 	}
-	SPI_finish();
+	else
+	{
+		sql = psprintf(kind->merge_fmt,
+					   psprintf(kind->latest_fmt, "", "ONLY " GPS_IMPORT_STAGING " s"));
+		edata = try_merge(sql, kind, counts);
+		if (edata != NULL)
+		{
+			strip_statement_context(edata);
+			if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
+				!names_a_line(edata))
+				blame_line(kind);
+			ReThrowError(edata);
+		}
+		SPI_finish();
+	}
 
-	out[0] = Int64GetDatum(inserted);
-	out[1] = Int64GetDatum(updated);
+	for (int i = 0; i < 3; i++)
+		out[i] = Int64GetDatum(counts[i]);
 	tuplestore_putvalues(store, tupdesc, out, nulls);
 	return (Datum) 0;
 }
 
+/* (import.h) */
+bool
+gps_import_replace_arg(FunctionCallInfo fcinfo)
+{
+	if (PG_NARGS() == 0)
+		return false;
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("replace must not be null"),
+				 errdetail("Pass false (the default) to insert only new records, true to replace existing ones.")));
+	return PG_GETARG_BOOL(0);
+}
+
 /*
- * gitproxy.import_pushes() -> TABLE(inserted bigint, updated bigint)
+ * gitproxy.import_pushes(replace boolean DEFAULT false)
+ *         -> TABLE(inserted bigint, updated bigint, skipped bigint)
  *     Merge the push lines staged in pg_temp.gitproxy_import_staging into
  *     gitproxy.pushes (see the file header for the statement sequence).
- *     Replace semantics of write_audit; a record's well-formed "_id" is kept,
- *     else the stored one, else a new one is generated; duplicate ids in one
- *     batch: the highest line_no wins.  The staged rows are not removed (ON
- *     COMMIT DELETE ROWS does that).  Errors: those of import_stored_doc
- *     (22004, 22P02, 22023 with the line number in the context), 42P01 no
- *     staging table, 42809/42804/42501 unusable staging table, 23505 an
- *     "_id" already used by another push (with the line of the first record
- *     that cannot be applied).
+ *     Default: pushes whose id is new are inserted, every stored push is
+ *     left untouched (counted as skipped).  replace: every record goes
+ *     through write_audit (replace semantics, strict review mode honoured)
+ *     and takes the record's own "_id" when it has one.  A record's "_id" is
+ *     kept exactly, a missing, null or empty one generated; duplicate ids in
+ *     one batch: the highest line_no wins.  The staged rows are not removed
+ *     (ON COMMIT DELETE ROWS does that).  Errors: those of import_stored_doc
+ *     (22004, 22P02, 22023 with the line number in the context), 22004
+ *     replace NULL, 42P01 no staging table, 42809/42804/42501 unusable
+ *     staging table, 23505 an "_id" already used by another push (with the
+ *     line of the first record that cannot be applied).
  */
 Datum
 gps_import_pushes(PG_FUNCTION_ARGS)
 {
+	bool		replace = gps_import_replace_arg(fcinfo);
 	GpsImportKind kind = {
-		"push", push_latest_fmt, push_merge_fmt, 1, {BOOLOID}, {BoolGetDatum(gps_strict_review)}
+		"push", push_latest_fmt, replace ? push_replace_fmt : push_insert_fmt, replace,
+		0, {InvalidOid}, {0}
 	};
 
 	return gps_import_run(fcinfo, &kind);

@@ -25,25 +25,29 @@ extern void gps_import_line_begin(ErrorContextCallback *cb, int64 *line_no);
 extern void gps_import_line_end(ErrorContextCallback *cb);
 
 /*
- * The record's own "_id" when it is a string of 24 hex characters
- * (lower-cased), else NULL.  When the document has an "_id" at all, *jb is
- * replaced by the document without it.
+ * The record's own "_id" exactly as given (gps_doc_record_id: NULL when
+ * absent, null or empty; 22023 naming `what` when it cannot be kept, so an
+ * import never rewrites an id).  When the document has an "_id" at all, *jb
+ * is replaced by the document without it.
  */
-extern char *gps_import_take_record_id(Jsonb **jb);
+extern char *gps_import_take_record_id(Jsonb **jb, const char *what);
 
 /*
  * One kind of import.  latest_fmt is a SELECT of the staged lines the merge
  * applies (one per key: the highest line_no wins) with two %s: extra output
  * columns (empty, or ", s.doc"), then the source rows "s" (line_no, doc).
  * merge_fmt is the whole merge statement returning one row (inserted
- * bigint, updated bigint), with one %s for the latest_fmt subquery.  Both may
- * use the parameters values[0..nargs-1] as $1..$nargs.
+ * bigint, updated bigint, skipped bigint), with one %s for the latest_fmt
+ * subquery.  Both may use the parameters values[0..nargs-1] as $1..$nargs.
+ * per_record (pushes with replace): merge_fmt instead lists the winning
+ * lines (line_no, doc, id, record_id) and each goes through write_audit.
  */
 typedef struct GpsImportKind
 {
 	const char *what;			/* "push", "user", "repo" */
 	const char *latest_fmt;
 	const char *merge_fmt;
+	bool		per_record;
 	int			nargs;
 	Oid			argtypes[2];
 	Datum		values[2];
@@ -58,5 +62,11 @@ typedef struct GpsImportKind
  * raised with its line's context; nothing of the batch is applied either way.
  */
 extern Datum gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind);
+
+/*
+ * The optional first argument "replace" of an import function (false when
+ * absent); raises 22004 when NULL.
+ */
+extern bool gps_import_replace_arg(FunctionCallInfo fcinfo);
 
 #endif							/* GPS_IMPORT_H */

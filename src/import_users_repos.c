@@ -11,10 +11,12 @@
  * <n>"; then one INSERT ... ON CONFLICT merges the batch:
  *   users  keyed by the lower-cased username (unique), last line wins;
  *   repos  keyed by url (unique, exact), last line wins.
- * _id: the record's own when it is 24 hex characters (lower-cased), else the
- * stored row's when the key matches one, else a new id.  A matched row
- * takes the record's _id (user_public_keys follows through ON UPDATE
- * CASCADE).  The document is replaced.  Rows are written in line order, so
+ * By default (replace false) only new keys are inserted and stored records
+ * are left as they are (skipped), so a re-run never undoes newer data.
+ * _id: the record's own exactly as given, else (replace) the stored row's
+ * when the key matches one, else a new id.  With replace a matched row takes
+ * the record's _id (user_public_keys follows through ON UPDATE CASCADE) and
+ * its document is replaced.  Rows are written in line order, so
  * the SSH-key trigger and the unique indexes meet the lines in file order;
  * a conflict they raise is traced to its line by gps_import_run.
  */
@@ -45,7 +47,19 @@ static const char user_latest_fmt[] =
 " CROSS JOIN LATERAL gitproxy.import_user_doc(s.doc, s.line_no) d"
 " ORDER BY d.username COLLATE \"C\", s.line_no DESC";
 
-static const char user_merge_fmt[] =
+/* default: new usernames are inserted, stored users left as they are */
+static const char user_insert_fmt[] =
+"WITH latest AS (%s), merged AS ("
+" INSERT INTO gitproxy.users AS u (_id, doc)"
+" SELECT coalesce(l.record_id, gitproxy.import_new_id()), l.stored_doc"
+" FROM latest l ORDER BY l.line_no"
+" ON CONFLICT (username) DO NOTHING"
+" RETURNING 1"
+") SELECT (SELECT count(*) FROM merged), 0::bigint,"
+" (SELECT count(*) FROM latest) - (SELECT count(*) FROM merged)";
+
+/* replace: a stored user is replaced (and takes the record's own _id) */
+static const char user_replace_fmt[] =
 "WITH latest AS (%s), merged AS ("
 " INSERT INTO gitproxy.users AS u (_id, doc)"
 " SELECT coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc"
@@ -53,7 +67,7 @@ static const char user_merge_fmt[] =
 " ORDER BY l.line_no"
 " ON CONFLICT (username) DO UPDATE SET _id = EXCLUDED._id, doc = EXCLUDED.doc"
 " RETURNING u.xmax = 0 AS inserted"
-") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), 0::bigint"
 " FROM merged";
 
 static const char repo_latest_fmt[] =
@@ -68,7 +82,7 @@ static const char repo_latest_fmt[] =
  * import_repo_doc) are taken from the stored repo when it has them as
  * non-empty strings, so re-importing a file without dates changes nothing.
  */
-static const char repo_merge_fmt[] =
+static const char repo_replace_fmt[] =
 "WITH latest AS (%s), merged AS ("
 " INSERT INTO gitproxy.repos AS r (_id, doc)"
 " SELECT coalesce(l.record_id, e._id, gitproxy.import_new_id()),"
@@ -79,8 +93,19 @@ static const char repo_merge_fmt[] =
 " ORDER BY l.line_no"
 " ON CONFLICT (url) DO UPDATE SET _id = EXCLUDED._id, doc = EXCLUDED.doc"
 " RETURNING r.xmax = 0 AS inserted"
-") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), 0::bigint"
 " FROM merged";
+
+/* default: new urls are inserted, stored repos left as they are */
+static const char repo_insert_fmt[] =
+"WITH latest AS (%s), merged AS ("
+" INSERT INTO gitproxy.repos AS r (_id, doc)"
+" SELECT coalesce(l.record_id, gitproxy.import_new_id()), l.stored_doc || l.dates"
+" FROM latest l ORDER BY l.line_no"
+" ON CONFLICT (url) DO NOTHING"
+" RETURNING 1"
+") SELECT (SELECT count(*) FROM merged), 0::bigint,"
+" (SELECT count(*) FROM latest) - (SELECT count(*) FROM merged)";
 
 /* A row of the converter's OUT parameters; NULL pointers are SQL NULL. */
 static Datum
@@ -125,8 +150,8 @@ concat(Jsonb *a, Jsonb *b)
  * gitproxy.import_user_doc(doc text, line_no bigint, OUT username text,
  *                          OUT record_id text, OUT stored_doc jsonb)
  *     One staged user line converted as create_user converts its argument:
- *     username (lower-cased, required), the record's well-formed "_id"
- *     (lower-cased) or NULL, and the stored document without "_id", with
+ *     username (lower-cased, required), the record's "_id" exactly as given
+ *     or NULL, and the stored document without "_id", with
  *     username and email lower-cased and publicKeys [] when missing or null.
  *     Errors, with the context "gitproxy import, line <line_no>": 22004 NULL;
  *     22P02 malformed JSON; 22023 not an object, no non-empty string
@@ -148,7 +173,7 @@ gps_import_user_doc(PG_FUNCTION_ARGS)
 	gps_import_line_begin(&errcb, &line_no);
 	jb = gps_arg_jsonb(fcinfo, 0, "staged document");
 	gps_require_object(jb, "user");
-	record_id = gps_import_take_record_id(&jb);
+	record_id = gps_import_take_record_id(&jb, "user");
 	if (!gps_jsonb_get(jb, "username", &v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -168,9 +193,9 @@ gps_import_user_doc(PG_FUNCTION_ARGS)
  * gitproxy.import_repo_doc(doc text, line_no bigint, OUT url text,
  *                          OUT record_id text, OUT stored_doc jsonb,
  *                          OUT dates jsonb)
- *     One staged repo line converted as create_repo converts its argument:
- *     url (stored form; required, the merge key), the record's well-formed
- *     "_id" (lower-cased) or NULL, the stored document without "_id" with
+ *     One staged repo line checked and converted as create_repo does it
+ *     (gps_repo_check): url (stored form; the merge key), the record's "_id"
+ *     exactly as given or NULL, the stored document without "_id" with
  *     users.canPush/canAuthorise normalised (always present, lower-cased,
  *     repeats dropped), and dates = {"dateCreated", "lastModified"} set to
  *     the current time for those of the two the record lacks or has falsy
@@ -194,13 +219,9 @@ gps_import_repo_doc(PG_FUNCTION_ARGS)
 
 	gps_import_line_begin(&errcb, &line_no);
 	jb = gps_arg_jsonb(fcinfo, 0, "staged document");
-	gps_require_object(jb, "repo");
-	record_id = gps_import_take_record_id(&jb);
-	if (!gps_jsonb_get(jb, "url", &v) || v.type != jbvString || v.val.string.len == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("url must be a non-empty string"),
-				 errdetail("Imported repos are matched by url.")));
+	gps_repo_check(jb, NULL);
+	record_id = gps_import_take_record_id(&jb, "repo");
+	(void) gps_jsonb_get(jb, "url", &v);
 	url = pnstrdup(v.val.string.val, v.val.string.len);
 
 	gps_obj_begin(&b);
@@ -225,9 +246,11 @@ gps_import_repo_doc(PG_FUNCTION_ARGS)
 }
 
 /*
- * gitproxy.import_users() -> TABLE(inserted bigint, updated bigint)
+ * gitproxy.import_users(replace boolean DEFAULT false)
+ *         -> TABLE(inserted bigint, updated bigint, skipped bigint)
  *     Merge the user lines staged in pg_temp.gitproxy_import_staging into
- *     gitproxy.users (file header).  Errors: those of import_user_doc, the
+ *     gitproxy.users (file header): new usernames inserted, stored users
+ *     skipped, or with replace replaced.  Errors: those of import_user_doc, the
  *     staging table checks of import_pushes, 23505 (with the line) a
  *     username's record _id used by another user, a non-empty email of
  *     another user, "SSH key already in use by user '<name>'".
@@ -235,22 +258,28 @@ gps_import_repo_doc(PG_FUNCTION_ARGS)
 Datum
 gps_import_users(PG_FUNCTION_ARGS)
 {
-	GpsImportKind kind = {"user", user_latest_fmt, user_merge_fmt, 0, {InvalidOid}, {0}};
+	bool		replace = gps_import_replace_arg(fcinfo);
+	GpsImportKind kind = {"user", user_latest_fmt, replace ? user_replace_fmt : user_insert_fmt,
+	false, 0, {InvalidOid}, {0}};
 
 	return gps_import_run(fcinfo, &kind);
 }
 
 /*
- * gitproxy.import_repos() -> TABLE(inserted bigint, updated bigint)
+ * gitproxy.import_repos(replace boolean DEFAULT false)
+ *         -> TABLE(inserted bigint, updated bigint, skipped bigint)
  *     Merge the repo lines staged in pg_temp.gitproxy_import_staging into
- *     gitproxy.repos (file header).  Errors: those of import_repo_doc, the
+ *     gitproxy.repos (file header): new urls inserted, stored repos
+ *     skipped, or with replace replaced.  Errors: those of import_repo_doc, the
  *     staging table checks of import_pushes, 23505 (with the line) a
  *     record's _id used by a repo with another url.
  */
 Datum
 gps_import_repos(PG_FUNCTION_ARGS)
 {
-	GpsImportKind kind = {"repo", repo_latest_fmt, repo_merge_fmt, 0, {InvalidOid}, {0}};
+	bool		replace = gps_import_replace_arg(fcinfo);
+	GpsImportKind kind = {"repo", repo_latest_fmt, replace ? repo_replace_fmt : repo_insert_fmt,
+	false, 0, {InvalidOid}, {0}};
 
 	return gps_import_run(fcinfo, &kind);
 }

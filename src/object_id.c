@@ -11,6 +11,7 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "doc_util.h"
 #include "object_id.h"
 
 char *
@@ -36,6 +37,19 @@ gps_object_id_new(void)
 	}
 	out[GPS_OBJECT_ID_LEN] = '\0';
 	return out;
+}
+
+const char *
+gps_record_id_problem(const char *s, int len)
+{
+	if (len == 0)
+		return "An _id must not be empty.";
+	if (len > GPS_RECORD_ID_MAX_LEN)
+		return psprintf("An _id is at most %d bytes long; this one has %d.",
+						GPS_RECORD_ID_MAX_LEN, len);
+	if (gps_has_mark(s, len))
+		return "An _id must not contain NUL, U+FFFF or unpaired surrogate characters.";
+	return NULL;
 }
 
 bool
@@ -74,9 +88,10 @@ PG_FUNCTION_INFO_V1(gps_derive_created_at);
 
 /*
  * gitproxy.derive_created_at(id text) -> text
- *     Sink method deriveCreatedAt: the creation time embedded in an id, as
- *     ISO-8601 with milliseconds ("2021-06-15T12:00:00.000Z"); NULL when the
- *     argument is not such an id.  Pure decode, no table access.
+ *     Sink method deriveCreatedAt: the creation time embedded in an
+ *     ObjectId-shaped id (24 hex characters), as ISO-8601 with milliseconds
+ *     ("2021-06-15T12:00:00.000Z"); NULL for every other id (NeDB ids,
+ *     UUIDs: the fs backend's answer).  Pure decode, no table access.
  */
 Datum
 gps_derive_created_at(PG_FUNCTION_ARGS)

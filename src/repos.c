@@ -84,32 +84,56 @@ static GpsPlan delete_repo_plan = {
 	1, {TEXTOID}
 };
 
+/* A username of a permission list and its position, for sort-unique. */
+typedef struct ListName
+{
+	char	   *name;
+	int			pos;
+} ListName;
+
+static int
+list_name_cmp(const void *a, const void *b)
+{
+	const ListName *x = a;
+	const ListName *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
 /*
  * Push a permission list normalised: the lower-cased usernames of `list`
  * (absent or JSON null: none) without repeats, in first-seen order.
+ * Sort-unique in O(n log n): sort (name, position), keep the first of each
+ * run of equal names, push the kept ones in position order (a list of 100k
+ * names takes milliseconds; comparing each name with those before it took
+ * seconds).
  */
 static void
 push_user_list(JsonbParseState **st, JsonbValue *list, const char *name)
 {
-	List	   *seen = NIL;
-
 	(void) pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
 	if (list != NULL && list->type != jbvNull)
 	{
 		JsonbIterator *it;
 		JsonbValue	e;
 		JsonbIteratorToken tok;
+		int			n = 0;
+		int			cap;
+		ListName   *names;
+		char	  **by_pos;
 
 		if (list->type != jbvBinary || !JsonContainerIsArray(list->val.binary.data))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("users.%s must be an array of usernames", name)));
+		cap = Max(JsonContainerSize(list->val.binary.data), 1);
+		names = palloc(sizeof(ListName) * cap);
 		it = JsonbIteratorInit(list->val.binary.data);
 		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
 		{
-			char	   *user;
-			JsonbValue	s;
-
 			if (tok != WJB_ELEM)
 				continue;
 			if (e.type != jbvString)
@@ -117,15 +141,29 @@ push_user_list(JsonbParseState **st, JsonbValue *list, const char *name)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("users.%s must be an array of usernames", name),
 						 errdetail("Every element must be a string.")));
-			user = gps_lower_plain_string(&e, "a username in a permission list");
-			if (gps_list_has(seen, user))
+			Assert(n < cap);
+			names[n].name = gps_lower_plain_string(&e, "a username in a permission list");
+			names[n].pos = n;
+			n++;
+		}
+		qsort(names, n, sizeof(ListName), list_name_cmp);
+		by_pos = palloc0(sizeof(char *) * cap);
+		for (int i = 0; i < n; i++)
+			if (i == 0 || strcmp(names[i].name, names[i - 1].name) != 0)
+				by_pos[names[i].pos] = names[i].name;
+		for (int i = 0; i < n; i++)
+		{
+			JsonbValue	s;
+
+			if (by_pos[i] == NULL)
 				continue;
-			seen = lappend(seen, user);
 			s.type = jbvString;
-			s.val.string.val = user;
-			s.val.string.len = strlen(user);
+			s.val.string.val = by_pos[i];
+			s.val.string.len = strlen(by_pos[i]);
 			(void) pushJsonbValue(st, WJB_ELEM, &s);
 		}
+		pfree(by_pos);
+		pfree(names);
 	}
 	(void) pushJsonbValue(st, WJB_END_ARRAY, NULL);
 }
@@ -211,6 +249,51 @@ gps_repo_key_is_falsy(Jsonb *doc, const char *key)
 	}
 }
 
+/*
+ * The fields of a repo that git-proxy always sends (its facade's createRepo:
+ * project, possibly "", a lower-cased non-empty name, a non-empty url).
+ */
+static const struct
+{
+	const char *key;
+	bool		nonempty;
+}			repo_required[] = {{"url", true}, {"name", true}, {"project", false}};
+
+/* (repos.h) */
+void
+gps_repo_check(Jsonb *doc, const GpsPatch *patch)
+{
+	gps_require_object(doc, "repo");
+	for (int i = 0; i < (int) lengthof(repo_required); i++)
+	{
+		const char *key = repo_required[i].key;
+		bool		nonempty = repo_required[i].nonempty;
+		JsonbValue	v;
+
+		if (patch != NULL && gps_list_has(patch->unset, key))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid repo: %s cannot be removed", key),
+					 errdetail("Field \"%s\" is required in every repo.", key)));
+		if (!gps_jsonb_get(doc, key, &v))
+		{
+			if (patch != NULL)
+				continue;		/* an update leaves it as it is */
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid repo: %s is missing", key),
+					 errdetail("Field \"%s\" is required and must be a %sstring.",
+							   key, nonempty ? "non-empty " : "")));
+		}
+		if (v.type != jbvString || (nonempty && v.val.string.len == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid repo: %s must be a %sstring", key, nonempty ? "non-empty " : ""),
+					 errdetail("Field \"%s\" is required and must be a %sstring.",
+							   key, nonempty ? "non-empty " : "")));
+	}
+}
+
 /* The document's top-level string `key` (stored form), or NULL. */
 static char *
 string_key(Jsonb *doc, const char *key)
@@ -228,14 +311,14 @@ static const GpsTypedColumn repo_columns[] = {
 	{"name", "pg_catalog.lower(r.name)", GPS_COL_TEXT},
 };
 
-static const char *const repo_lowercase_keys[] = {"name", "_id", NULL};
+static const char *const repo_lowercase_keys[] = {"name", NULL};
 
 /*
  * gitproxy.get_repos(query json DEFAULT NULL) -> SETOF json
  *     Sink method getRepos(query).  Every repo matching the query object
  *     (contract §3; NULL, JSON null and {} match all), in insertion order.
- *     "name" values compare case-insensitively (lower-cased on both sides),
- *     "_id" values are lower-cased.  Errors: 22023 bad query.
+ *     "name" values compare case-insensitively (lower-cased on both sides);
+ *     "_id" values compare exactly (opaque ids).  Errors: 22023 bad query.
  */
 Datum
 gps_get_repos(PG_FUNCTION_ARGS)
@@ -299,12 +382,15 @@ gps_get_repo_by_id(PG_FUNCTION_ARGS)
 
 /*
  * gitproxy.create_repo(repo json) -> json
- *     Sink method createRepo(repo).  Stores the object with every key it has;
- *     keeps a well-formed "_id" (lower-cased) or generates one; sets
+ *     Sink method createRepo(repo).  Stores the object with every key it has
+ *     once it passes the repo check (gps_repo_check: project a string, name
+ *     and url non-empty strings); keeps a non-empty string "_id" exactly as
+ *     given, generates one when it is absent, null or empty; sets
  *     dateCreated and lastModified to the same current time when they are
  *     falsy; normalises users (both lists present, lower-cased, no repeats).
  *     Returns the stored repo including "_id".  Errors: 22004 NULL; 22023 not
- *     an object, malformed "_id", bad users value; 23505 url (or _id) already
+ *     an object, a required field missing or of the wrong type, an "_id"
+ *     that cannot be kept, bad users value; 23505 url (or _id) already
  *     used, nothing stored.
  */
 Datum
@@ -321,7 +407,7 @@ gps_create_repo(PG_FUNCTION_ARGS)
 	char		nulls[3] = {' ', ' ', ' '};
 	text	   *result;
 
-	gps_require_object(doc, "repo");
+	gps_repo_check(doc, NULL);
 	id = gps_doc_insert_id(doc, "repo");
 	url = string_key(doc, "url");
 
@@ -386,9 +472,11 @@ gps_create_repo(PG_FUNCTION_ARGS)
  *     removes keys (JavaScript undefined).  No keys besides _id, a missing or
  *     malformed _id, or an unknown _id: nothing happens.  lastModified is not
  *     bumped.  A users value is normalised as by create_repo; removing users
- *     empties both lists.  Errors: 22004 NULL; 22023 not an object, bad
- *     $unset, other $-keys, a key both set and removed, removing _id, bad
- *     users; 23505 the new url belongs to another repo.
+ *     empties both lists.  The given project, name and url pass the repo
+ *     check of create_repo, and none of them can be removed.  Errors: 22004
+ *     NULL; 22023 not an object, bad $unset, other $-keys, a key both set and
+ *     removed, removing _id, project, name or url, a bad value for one of
+ *     them, bad users; 23505 the new url belongs to another repo.
  */
 Datum
 gps_update_repo(PG_FUNCTION_ARGS)
@@ -404,6 +492,7 @@ gps_update_repo(PG_FUNCTION_ARGS)
 	Datum		values[4];
 
 	gps_patch_parse(patch, &p, "repo", protected_keys);
+	gps_repo_check(patch, &p);
 	if (!p.has_id || p.id == NULL || (p.nset == 0 && p.unset == NIL))
 		PG_RETURN_VOID();
 

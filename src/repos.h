@@ -32,6 +32,18 @@
  */
 extern void gps_repo_add_users(GpsObjBuilder *b, JsonbValue *users);
 
+/*
+ * The one validation of a repo, shared by every path that writes one
+ * (create_repo, update_repo, import_repos): the fields git-proxy always
+ * sends are required - "project" a string (may be empty), "name" and "url"
+ * non-empty strings; every other key is kept as given (users is checked by
+ * gps_repo_add_users).  patch NULL: doc is a whole repo; else doc is an
+ * update argument parsed into patch, whose given fields are checked and
+ * which may not remove a required one.  Raises 22023 "invalid repo: ..."
+ * with a detail naming the field.
+ */
+extern void gps_repo_check(Jsonb *doc, const GpsPatch *patch);
+
 /* Is the document's top-level `key` absent or falsy in JavaScript terms? */
 extern bool gps_repo_key_is_falsy(Jsonb *doc, const char *key);
 

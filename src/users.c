@@ -128,7 +128,8 @@ username_value(JsonbValue *v)
 	if (v->type != jbvString || v->val.string.len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("username must be a non-empty string")));
+				 errmsg("username must be a non-empty string"),
+				 errdetail("Field \"username\" is required in every user and must be a non-empty string.")));
 	name = gps_lower_plain_string(v, "username");
 	return name;
 }
@@ -187,7 +188,7 @@ static const GpsTypedColumn user_columns[] = {
 	{"oidcId", "u.oidc_id", GPS_COL_TEXT},
 };
 
-static const char *const user_lowercase_keys[] = {"username", "email", "_id", NULL};
+static const char *const user_lowercase_keys[] = {"username", "email", NULL};
 
 /*
  * Refuse conditions on password: get_users never reveals it, and a filter
@@ -220,7 +221,8 @@ reject_password_conditions(Jsonb *query)
  * gitproxy.get_users(query json DEFAULT NULL) -> SETOF json
  *     Sink method getUsers(query).  Users matching the query object
  *     (contract §3; NULL, JSON null and {} match all), in insertion order,
- *     without password.  username, email and _id values are lower-cased.
+ *     without password.  username and email values are lower-cased; _id
+ *     values compare exactly.
  *     Errors: 22023 bad query or a condition on password.
  */
 Datum
@@ -293,8 +295,33 @@ gps_user_fix_keys(Jsonb *doc, GpsObjBuilder *b, char **username, char **email)
 {
 	JsonbValue	v;
 
+	/* fields git-proxy writes with one JSON type (src/db/types.ts User) */
+	static const struct
+	{
+		const char *key;
+		enum jbvType type;
+		const char *type_name;
+	}			typed[] = {
+		{"email", jbvString, "a string"},
+		{"gitAccount", jbvString, "a string"},
+		{"password", jbvString, "a string"},
+		{"oidcId", jbvString, "a string"},
+		{"displayName", jbvString, "a string"},
+		{"title", jbvString, "a string"},
+		{"admin", jbvBool, "a boolean"},
+		{"mustChangePassword", jbvBool, "a boolean"},
+	};
+
 	*username = NULL;
 	*email = NULL;
+	gps_require_object(doc, "user");
+	for (int i = 0; i < (int) lengthof(typed); i++)
+		if (gps_jsonb_get(doc, typed[i].key, &v) && v.type != jbvNull && v.type != typed[i].type)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid user: %s must be %s or null", typed[i].key, typed[i].type_name),
+					 errdetail("Field \"%s\" of a user is %s or null when present.",
+							   typed[i].key, typed[i].type_name)));
 	if (gps_jsonb_get(doc, "username", &v))
 	{
 		*username = username_value(&v);
@@ -335,7 +362,8 @@ gps_create_user(PG_FUNCTION_ARGS)
 	if (!gps_jsonb_get(doc, "username", &v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("username must be a non-empty string")));
+				 errmsg("username must be a non-empty string"),
+				 errdetail("Field \"username\" is required in every user and must be a non-empty string.")));
 	gps_obj_begin(&b);
 	gps_user_fix_keys(doc, &b, &username, &email);
 	if (!gps_jsonb_get(doc, "publicKeys", &v) || v.type == jbvNull)

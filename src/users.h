@@ -33,9 +33,13 @@ extern void gps_check_public_keys(JsonbValue *keys);
  * Check and lower-case the username and email of a user document or update
  * argument into the builder (keys "username", "email"); returns them (NULL
  * when absent, email also when not a string), and checks publicKeys.
- * Raises 22023 for a username that is not a non-empty string, an email or
- * username holding NUL, U+FFFF or lone surrogates, bad publicKeys.  Used by
- * create_user, update_user and import_users.
+ * This is the one validation of a user, shared by every path that writes
+ * one (create_user, update_user, import_users): username (required by the
+ * callers for a new user) a non-empty string; email, gitAccount, password,
+ * oidcId, displayName, title strings and admin, mustChangePassword booleans
+ * when present and not null; every other key kept as given.  Raises 22023
+ * with a detail naming the field for a value of the wrong type, an email or
+ * username holding NUL, U+FFFF or lone surrogates, bad publicKeys.
  */
 extern void gps_user_fix_keys(Jsonb *doc, GpsObjBuilder *b, char **username, char **email);
 

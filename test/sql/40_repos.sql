@@ -28,21 +28,20 @@ SELECT gitproxy.get_repo_by_url('https://t40.example/falsy1.git')::jsonb -> 'use
 -- name is stored as given (the facade lower-cases it, the sink does not)
 SELECT gitproxy.get_repo_by_url('https://t40.example/mixed.git')::jsonb ->> 'name' AS name_as_given;
 
--- a caller's well-formed _id is kept (lower-cased), so MongoDB imports keep ids
+-- a caller's _id is kept exactly (ids are opaque strings), so imports keep ids
 SELECT gitproxy.create_repo('{"_id": "65F0C2A9E4B0A1B2C3D4E5F7", "project": "t40", "name": "imported", "url": "https://t40.example/imported.git"}')::jsonb ->> '_id' AS imported_id;
-SELECT gitproxy.get_repo_by_id('65f0c2a9e4b0a1b2c3d4e5f7')::jsonb ->> 'name' AS found_by_id;
-SELECT gitproxy.get_repo_by_id('65F0C2A9E4B0A1B2C3D4E5F7')::jsonb ->> 'name' AS found_by_upper_id;
+SELECT gitproxy.get_repo_by_id('65f0c2a9e4b0a1b2c3d4e5f7') IS NULL AS other_case_is_another_id;
+SELECT gitproxy.get_repo_by_id('65F0C2A9E4B0A1B2C3D4E5F7')::jsonb ->> 'name' AS found_by_exact_id;
 
 -- duplicates and bad input: each error with its SQLSTATE, nothing stored
 SELECT count(*) AS t40_repos_before FROM gitproxy.repos WHERE doc->>'project' = 't40';
 SELECT test_err($$SELECT gitproxy.create_repo('{"project": "other", "name": "dup", "url": "https://t40.example/finos/git-proxy.git"}')$$);
-SELECT test_err($$SELECT gitproxy.create_repo('{"_id": "65f0c2a9e4b0a1b2c3d4e5f7", "project": "t40", "name": "dup-id", "url": "https://t40.example/dup-id.git"}')$$);
-SELECT test_err($$SELECT gitproxy.create_repo('{"_id": "ABCDEFGHIJKLMNOP", "project": "t40", "url": "https://t40.example/nedb.git"}')$$);
-SELECT test_err($$SELECT gitproxy.create_repo('{"_id": 12, "project": "t40", "url": "https://t40.example/num.git"}')$$);
-SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "url": "https://t40.example/u1.git", "users": "alice"}')$$);
-SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "url": "https://t40.example/u2.git", "users": {"canPush": "alice"}}')$$);
-SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "url": "https://t40.example/u3.git", "users": {"canAuthorise": ["ok", 7]}}')$$);
-SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "url": "https://t40.example/u4.git", "users": {"canPush": ["a\u0000b"]}}')$$);
+SELECT test_err($$SELECT gitproxy.create_repo('{"_id": "65F0C2A9E4B0A1B2C3D4E5F7", "project": "t40", "name": "dup-id", "url": "https://t40.example/dup-id.git"}')$$);
+SELECT test_err($$SELECT gitproxy.create_repo('{"_id": 12, "project": "t40", "name": "num", "url": "https://t40.example/num.git"}')$$);
+SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "name": "u1", "url": "https://t40.example/u1.git", "users": "alice"}')$$);
+SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "name": "u2", "url": "https://t40.example/u2.git", "users": {"canPush": "alice"}}')$$);
+SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "name": "u3", "url": "https://t40.example/u3.git", "users": {"canAuthorise": ["ok", 7]}}')$$);
+SELECT test_err($$SELECT gitproxy.create_repo('{"project": "t40", "name": "u4", "url": "https://t40.example/u4.git", "users": {"canPush": ["a\u0000b"]}}')$$);
 SELECT test_err($$SELECT gitproxy.create_repo('[{"url": "https://t40.example/arr.git"}]')$$);
 SELECT test_err($$SELECT gitproxy.create_repo(NULL)$$);
 SELECT test_err($$SELECT gitproxy.create_repo('{"url": ')$$);
@@ -63,6 +62,7 @@ SELECT count(*) AS wrong_case_url FROM gitproxy.get_repos('{"url": "https://T40.
 SELECT r::jsonb ->> 'name' AS name FROM gitproxy.get_repos('{"project": "t40", "users.canPush": "carol"}') r;
 SELECT r::jsonb ->> 'name' AS name FROM gitproxy.get_repos('{"project": "t40", "url": {"$regex": "falsy[34]"}}') r;
 SELECT r::jsonb ->> 'name' AS name FROM gitproxy.get_repos('{"_id": "65F0C2A9E4B0A1B2C3D4E5F7"}') r;
+SELECT count(*) AS other_case_no_match FROM gitproxy.get_repos('{"_id": "65f0c2a9e4b0a1b2c3d4e5f7"}') r;
 SELECT count(*) AS type_strict FROM gitproxy.get_repos('{"project": "t40", "proxyURL": null, "name": "git-proxy"}');
 SELECT test_err($$SELECT * FROM gitproxy.get_repos('{"$where": "1"}')$$);
 SELECT test_err($$SELECT * FROM gitproxy.get_repos('[1]')$$);
@@ -80,7 +80,7 @@ SELECT gitproxy.get_repo_by_url('https://t40.example/finos/git-proxy.git')::json
 SELECT gitproxy.get_repo_by_url('https://t40.example/finos/git-proxy') IS NULL AS no_git_trimming;
 SELECT gitproxy.get_repo_by_url('HTTPS://t40.example/finos/git-proxy.git') IS NULL AS case_sensitive;
 SELECT gitproxy.get_repo_by_url(NULL) IS NULL AS null_is_null;
--- get_repo_by_id: malformed ids give NULL, not an error
+-- get_repo_by_id: unknown and unusable ids give NULL, not an error
 SELECT gitproxy.get_repo_by_id('ABCDEFGHIJKLMNOP') IS NULL AS nedb_id_null,
        gitproxy.get_repo_by_id('') IS NULL AS empty_null,
        gitproxy.get_repo_by_id('65f0c2a9e4b0a1b2c3d4e5f') IS NULL AS short_null,

@@ -33,13 +33,13 @@ SELECT gitproxy.find_user_by_oidc('Sub-123')::jsonb ->> 'username' AS by_oidc,
 SELECT count(*) AS t50_users_before FROM gitproxy.users WHERE username LIKE 't50-%';
 SELECT test_err($$SELECT gitproxy.create_user('{"username": "t50-ALICE", "email": "other@t50.example"}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"username": "t50-alice2", "email": "ALICE@t50.example"}')$$);
-SELECT test_err($$SELECT gitproxy.create_user('{"_id": "65f0c2a9e4b0a1b2c3d4e5f8", "username": "t50-idclash"}')$$);
+SELECT test_err($$SELECT gitproxy.create_user('{"_id": "65F0C2A9E4B0A1B2C3D4E5F8", "username": "t50-idclash"}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"username": "t50-keyclash", "publicKeys": [{"key": "ssh-ed25519 T50-oidc-1"}]}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"email": "nouser@t50.example"}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"username": ""}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"username": 42}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"username": "t50-\u0000"}')$$);
-SELECT test_err($$SELECT gitproxy.create_user('{"_id": "ABCDEFGHIJKLMNOP", "username": "t50-nedb"}')$$);
+SELECT test_err($$SELECT gitproxy.create_user('{"_id": 42, "username": "t50-numid"}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"username": "t50-badkeys", "publicKeys": {"key": "x"}}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('{"username": "t50-badkeys", "publicKeys": [{"name": "no key"}]}')$$);
 SELECT test_err($$SELECT gitproxy.create_user('["t50-arr"]')$$);

@@ -53,6 +53,7 @@ SELECT p.oid::regprocedure AS function, test_err(format('SELECT %s(%s)', p.oid::
          (SELECT string_agg(CASE t WHEN 'json'::regtype THEN $$'{}'::json$$
                                    WHEN 'text[]'::regtype THEN $$'{}'::text[]$$
                                    WHEN 'integer'::regtype THEN '1'
+                                   WHEN 'boolean'::regtype THEN 'false'
                                    WHEN 'bigint'::regtype THEN '1'
                                    WHEN 'timestamptz'::regtype THEN 'now()'
                                    WHEN 'regrole'::regtype THEN 'current_user::regrole'

@@ -5,25 +5,25 @@
 CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
   (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
 
--- 1. a successful batch: NUL characters and a lone surrogate survive, a
--- well-formed _id is kept (lower-cased), a malformed or non-string one is
--- replaced by a generated one, _id never stays in the stored document
+-- 1. a successful batch: NUL characters and a lone surrogate survive, an
+-- _id is kept exactly as given (ids are opaque strings), a missing or empty
+-- one is generated, _id never stays in the stored document
 BEGIN;
 CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
   (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
 COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "url": "https://github.com/finos/git-proxy.git", "error": false, "blocked": true, "allowPush": false, "authorised": false, "canceled": false, "rejected": false, "diff": "bin\u0000ary", "log": ["\ud800"]}
 2|{"id": "imp-2", "_id": "65F0C2A9E4B0A1B2C3D4E5F6", "type": "push", "timestamp": 1700000000002}
-3|{"id": "imp-3", "_id": "not-an-object-id", "type": "push", "timestamp": 1700000000003}
-4|{"id": "imp-4", "_id": 12345678901234567890123, "type": "default", "timestamp": 1700000000004}
+3|{"id": "imp-3", "_id": "Kz3XsYpL0aB9cD2e", "type": "push", "timestamp": 1700000000003}
+4|{"id": "imp-4", "_id": "", "type": "default", "timestamp": 1700000000004}
 \.
 SELECT * FROM gitproxy.import_pushes();
 COMMIT;
 SELECT count(*) AS staged_rows_after_commit FROM pg_temp.gitproxy_import_staging;
 SELECT gitproxy.get_push('imp-1')::text ~ '"diff": "bin\\u0000ary"' AS nul_kept,
        gitproxy.get_push('imp-1')::text ~ '"log": \["\\ud800"\]' AS lone_surrogate_kept;
-SELECT id, _id = '65f0c2a9e4b0a1b2c3d4e5f6' AS kept_own_id, _id ~ '^[0-9a-f]{24}$' AS id_well_formed,
-       doc ? '_id' AS _id_in_doc
+SELECT id, _id IN ('65F0C2A9E4B0A1B2C3D4E5F6', 'Kz3XsYpL0aB9cD2e') AS kept_own_id,
+       _id ~ '^[0-9a-f]{24}$' AS generated_form, doc ? '_id' AS _id_in_doc
   FROM gitproxy.pushes WHERE id LIKE 'imp-%' ORDER BY id;
 SELECT gitproxy.get_push('imp-2')::jsonb AS imp_2;
 -- the listing sees imported pushes like written ones (json text: jsonb
@@ -32,7 +32,8 @@ SELECT substring(push::text FROM '"id": "([^"]*)"') AS id
   FROM gitproxy.get_pushes('{"url": "https://github.com/finos/git-proxy.git"}')
  WHERE push::text LIKE '%"id": "imp-%';
 
--- 2. re-running the batch is harmless: all updated, no duplicate, _ids kept
+-- 2. re-running the batch is harmless: every record skipped (already
+-- present), no duplicate, _ids kept
 CREATE TEMP TABLE imp_ids AS SELECT id, _id FROM gitproxy.pushes WHERE id LIKE 'imp-%';
 BEGIN;
 CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
@@ -40,8 +41,8 @@ CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
 COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "url": "https://github.com/finos/git-proxy.git", "error": false, "blocked": true, "allowPush": false, "authorised": false, "canceled": false, "rejected": false, "diff": "bin\u0000ary", "log": ["\ud800"]}
 2|{"id": "imp-2", "_id": "65F0C2A9E4B0A1B2C3D4E5F6", "type": "push", "timestamp": 1700000000002}
-3|{"id": "imp-3", "_id": "not-an-object-id", "type": "push", "timestamp": 1700000000003}
-4|{"id": "imp-4", "_id": 12345678901234567890123, "type": "default", "timestamp": 1700000000004}
+3|{"id": "imp-3", "_id": "Kz3XsYpL0aB9cD2e", "type": "push", "timestamp": 1700000000003}
+4|{"id": "imp-4", "_id": "", "type": "default", "timestamp": 1700000000004}
 \.
 SELECT * FROM gitproxy.import_pushes();
 COMMIT;
@@ -49,8 +50,10 @@ SELECT count(*) AS imp_rows, count(DISTINCT id) AS distinct_ids FROM gitproxy.pu
 SELECT p.id, p._id = i._id AS id_unchanged
   FROM gitproxy.pushes p JOIN imp_ids i USING (id) ORDER BY p.id;
 
--- 3. replace semantics: a field the new record lacks disappears; a record
--- without _id keeps the stored one, a record with a well-formed one sets it
+-- 3. by default a stored push is never changed by an import (a changed
+-- record is skipped); replace => true replaces it as write_audit does: a
+-- field the new record lacks disappears; a record without _id keeps the
+-- stored one, a record with one gives it to the push
 BEGIN;
 CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
   (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
@@ -59,6 +62,8 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 11|{"id": "imp-3", "_id": "65f0c2a9e4b0a1b2c3d4e5ff", "type": "push", "timestamp": 1700000000003, "note": "moved"}
 \.
 SELECT * FROM gitproxy.import_pushes();
+SELECT gitproxy.get_push('imp-1')::text LIKE '%"diff"%' AS default_left_imp_1_alone;
+SELECT * FROM gitproxy.import_pushes(replace => true);
 COMMIT;
 SELECT gitproxy.get_push('imp-1')::jsonb - '_id' AS imp_1_replaced;
 SELECT p.id, p._id = i._id AS id_unchanged, p._id = '65f0c2a9e4b0a1b2c3d4e5ff' AS took_record_id
@@ -107,7 +112,11 @@ INSERT INTO bad_lines VALUES
   (106, '{"id": 7, "type": "push"}'),
   (107, '{"id": "", "type": "push"}'),
   (108, '{"id": null}'),
-  (109, '{"id": "imp-x", "diff": "\u0000"} trailing');
+  (109, '{"id": "imp-x", "diff": "\u0000"} trailing'),
+  (110, '{"id": "imp-x", "_id": 12345678901234567890123}'),
+  (111, '{"id": "imp-x", "_id": {"nested": true}}'),
+  (112, '{"id": "imp-x", "_id": "' || repeat('a', 256) || '"}'),
+  (113, '{"id": "imp-x", "_id": "a\u0000b"}');
 SELECT b.line_no, test_import_err(format(
          'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_pushes()',
@@ -118,6 +127,8 @@ SELECT count(*) AS rows_after_bad_lines FROM gitproxy.pushes WHERE id IN ('imp-x
 -- the conversion function on its own (internal; shown for its edge cases)
 SELECT d.push_id, d.record_id, d.stored_doc
   FROM gitproxy.import_stored_doc('{"id": "imp-f", "_id": {"$oid": "65f0c2a9e4b0a1b2c3d4e5f6"}, "k": [1, {"_id": 2}]}', 1) d;
+SELECT d.record_id, octet_length(d.record_id) AS longest_kept
+  FROM gitproxy.import_stored_doc('{"id": "imp-h", "_id": "' || repeat('é', 127) || 'a"}', 3) d;
 SELECT d.push_id, d.record_id, d.stored_doc
   FROM gitproxy.import_stored_doc('{"_id": "65f0c2a9e4b0a1b2c3d4e5f6", "id": "imp-g"}', 2) d;
 SELECT test_import_err($$SELECT gitproxy.import_stored_doc(NULL, 5)$$);
@@ -127,21 +138,39 @@ SELECT test_import_err($$SELECT gitproxy.import_stored_doc('{"id": "x"}', NULL)$
 -- naming the line
 BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
-  (1, '{"id": "imp-steal", "_id": "65f0c2a9e4b0a1b2c3d4e5f6"}');
+  (1, '{"id": "imp-steal", "_id": "65F0C2A9E4B0A1B2C3D4E5F6"}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_pushes()');
 COMMIT;
 SELECT count(*) AS stolen FROM gitproxy.pushes WHERE id = 'imp-steal';
 
--- 7. strict review mode: as write_audit, a decided push keeps its decision
+-- 7. a re-import never undoes a review decision: by default the decided
+-- push is skipped; with replace in strict review mode, as write_audit, it
+-- keeps its decision; with replace otherwise the record's flags are written
 SELECT gitproxy.authorise('imp-other', '{"reviewer": {"username": "alice"}}');
-SET gitproxy_sink.strict_review = on;
 BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"id": "imp-other", "type": "push", "timestamp": 2, "authorised": false, "note": "re-imported"}');
 SELECT * FROM gitproxy.import_pushes();
 COMMIT;
+SELECT gitproxy.get_push('imp-other')::jsonb - '_id' AS default_keeps_decision;
+SET gitproxy_sink.strict_review = on;
+BEGIN;
+INSERT INTO pg_temp.gitproxy_import_staging VALUES
+  (1, '{"id": "imp-other", "type": "push", "timestamp": 2, "authorised": false, "note": "re-imported"}');
+SELECT * FROM gitproxy.import_pushes(replace => true);
+COMMIT;
 RESET gitproxy_sink.strict_review;
 SELECT gitproxy.get_push('imp-other')::jsonb - '_id' AS strict_keeps_decision;
+BEGIN;
+INSERT INTO pg_temp.gitproxy_import_staging VALUES
+  (1, '{"id": "imp-other", "type": "push", "timestamp": 2, "authorised": false, "note": "replaced"}');
+SELECT * FROM gitproxy.import_pushes(replace => true);
+COMMIT;
+SELECT gitproxy.get_push('imp-other')::jsonb - '_id' AS replace_writes_record;
+BEGIN;
+INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, '{"id": "imp-other"}');
+SELECT test_import_err('SELECT * FROM gitproxy.import_pushes(NULL)');
+COMMIT;
 
 -- 8. the staging table must exist and be the caller's plain temp table
 DROP TABLE pg_temp.gitproxy_import_staging;

@@ -17,8 +17,8 @@ $$;
 -- USERS
 ------------------------------------------------------------------------
 
--- 1. a batch: a well-formed _id is kept (lower-cased), a record without one
--- (or with a malformed one) gets a new one; username and email lower-cased,
+-- 1. a batch: an _id is kept exactly as given (NeDB's 16-character form
+-- too), a record without one gets a new one; username and email lower-cased,
 -- publicKeys [] when missing or null, every other key kept as given
 BEGIN;
 COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
@@ -28,7 +28,7 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 \.
 SELECT * FROM gitproxy.import_users();
 COMMIT;
-SELECT username, _id = '65f0c2a9e4b0a1b2c3d4e501' AS kept_own_id, _id ~ '^[0-9a-f]{24}$' AS id_well_formed, doc
+SELECT username, _id IN ('65F0C2A9E4B0A1B2C3D4E501', 'nedb-style-id-16c') AS kept_own_id, _id ~ '^[0-9a-f]{24}$' AS generated_form, doc
   FROM pg_temp.impu_users();
 SELECT gitproxy.find_user_by_ssh_key('ssh-ed25519 AAAAimpu1')::jsonb ->> 'username' AS key_owner,
        gitproxy.find_user_by_email('ALICE@example.com')::jsonb ->> '_id' AS by_email,
@@ -54,8 +54,9 @@ SELECT count(*) AS impu_keys FROM gitproxy.user_public_keys k
   JOIN gitproxy.users u ON u._id = k.user_id WHERE u.username LIKE 'impu-%';
 
 -- 3. one username several times in a batch (any case): the highest line_no
--- wins whatever the staging order, and counts once; a record without _id
--- keeps the stored user's, replace semantics (keys the record lacks go)
+-- wins whatever the staging order, and counts once.  By default a stored
+-- user is left as it is (skipped); with replace a record without _id keeps
+-- the stored user's, replace semantics (keys the record lacks go)
 BEGIN;
 COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 12|{"username": "IMPU-BOB", "email": "bob@example.com", "v": 12}
@@ -63,18 +64,20 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 13|{"username": "impu-dave", "email": ""}
 \.
 SELECT * FROM gitproxy.import_users();
+SELECT doc ? 'v' AS default_left_bob_alone FROM gitproxy.users WHERE username = 'impu-bob';
+SELECT * FROM gitproxy.import_users(replace => true);
 COMMIT;
 SELECT u.username, u.doc, u._id = b._id AS id_unchanged
   FROM pg_temp.impu_users() u LEFT JOIN impu_before b USING (username)
  WHERE u.username IN ('impu-bob', 'impu-dave');
 
--- 4. a stored user matched by username takes the record's well-formed _id;
--- its SSH keys follow (and change with publicKeys)
+-- 4. with replace a stored user matched by username takes the record's
+-- _id; its SSH keys follow (and change with publicKeys)
 BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"_id": "65f0c2a9e4b0a1b2c3d4e5aa", "username": "impu-alice", "email": "alice@example.com", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu1"}, {"key": "ssh-ed25519 AAAAimpu2"}]}'),
   (2, '{"_id": "65f0c2a9e4b0a1b2c3d4e5bb", "username": "impu-carol"}');
-SELECT * FROM gitproxy.import_users();
+SELECT * FROM gitproxy.import_users(replace => true);
 COMMIT;
 SELECT username, _id FROM gitproxy.users WHERE username IN ('impu-alice', 'impu-carol') ORDER BY username;
 SELECT key, user_id FROM gitproxy.user_public_keys WHERE key LIKE 'ssh-ed25519 AAAAimpu%' ORDER BY key;
@@ -104,7 +107,10 @@ INSERT INTO bad_lines VALUES
   (105, '{"username": 5}'),
   (106, '{"username": "impu-x", "publicKeys": {"key": "k"}}'),
   (107, '{"username": "impu-x", "publicKeys": [{"name": "no key"}]}'),
-  (108, '{"username": "impu-\u0000"}');
+  (108, '{"username": "impu-\u0000"}'),
+  (109, '{"username": "impu-x", "_id": 16}'),
+  (110, '{"username": "impu-x", "admin": "yes"}'),
+  (111, '{"username": "impu-x", "email": 5}');
 SELECT b.line_no, test_import_err(format(
          'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_users()',
@@ -134,7 +140,7 @@ BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
   (1, '{"username": "impu-alice", "_id": "65f0c2a9e4b0a1b2c3d4e5aa", "email": "alice@example.com", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu1"}]}'),
   (2, '{"username": "impu-bob", "email": "bob@example.com", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu2"}]}');
-SELECT * FROM gitproxy.import_users();
+SELECT * FROM gitproxy.import_users(replace => true);
 COMMIT;
 SELECT gitproxy.find_user_by_ssh_key('ssh-ed25519 AAAAimpu2')::jsonb ->> 'username' AS impu2_owner;
 -- a non-empty email of another user
@@ -161,7 +167,7 @@ SELECT count(*) AS conflicting_batches_applied FROM gitproxy.users
 
 -- 7. a batch: permission lists always present, lower-cased, repeats dropped;
 -- dates kept when given, else both set to the same current time; _id kept
--- (lower-cased) or generated
+-- exactly or generated
 BEGIN;
 COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"_id": "66F0C2A9E4B0A1B2C3D4E501", "project": "finos", "name": "git-proxy", "url": "https://imp.example/finos/git-proxy.git", "users": {"canPush": ["Alice", "bob", "ALICE"], "canAuthorise": ["admin"]}, "dateCreated": "2024-01-02T03:04:05.678Z", "lastModified": "2024-02-03T04:05:06.789Z", "proxyURL": ""}
@@ -175,7 +181,7 @@ LANGUAGE sql AS $$
   SELECT r.url, r._id, gitproxy.get_repo_by_url(r.url)::jsonb - '_id'
     FROM gitproxy.repos r WHERE r.url LIKE 'https://imp.example/%' ORDER BY r.url
 $$;
-SELECT url, _id = '66f0c2a9e4b0a1b2c3d4e501' AS kept_own_id, _id ~ '^[0-9a-f]{24}$' AS id_well_formed,
+SELECT url, _id = '66F0C2A9E4B0A1B2C3D4E501' AS kept_own_id, _id ~ '^[0-9a-f]{24}$' AS generated_form,
        doc - '{dateCreated,lastModified}'::text[] AS doc,
        doc ->> 'dateCreated' ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$' AS created_iso,
        doc ->> 'dateCreated' = doc ->> 'lastModified' AS same_time
@@ -183,8 +189,9 @@ SELECT url, _id = '66f0c2a9e4b0a1b2c3d4e501' AS kept_own_id, _id ~ '^[0-9a-f]{24
 SELECT doc ->> 'dateCreated' AS created, doc ->> 'lastModified' AS modified
   FROM pg_temp.imp_repos() WHERE url LIKE '%git-proxy.git';
 
--- 8. re-running is harmless: all updated, nothing duplicated, _ids kept,
--- and the dates a record lacks are the stored ones, not a new time
+-- 8. re-running is harmless: all skipped, nothing duplicated, _ids kept,
+-- and nothing changes (with replace too: the dates a record lacks are the
+-- stored ones, not a new time)
 CREATE TEMP TABLE imp_repos_before AS SELECT * FROM pg_temp.imp_repos();
 SELECT pg_sleep(0.01);
 BEGIN;
@@ -194,21 +201,22 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 3|{"project": "x", "name": "nulls", "url": "https://imp.example/x/nulls.git", "users": {"canPush": null, "extra": 1}, "dateCreated": null}
 \.
 SELECT * FROM gitproxy.import_repos();
+SELECT * FROM gitproxy.import_repos(replace => true);
 COMMIT;
 SELECT count(*) AS imp_repo_rows FROM gitproxy.repos WHERE url LIKE 'https://imp.example/%';
 SELECT NOT EXISTS ((SELECT * FROM pg_temp.imp_repos() EXCEPT SELECT * FROM imp_repos_before)
                    UNION ALL (SELECT * FROM imp_repos_before EXCEPT SELECT * FROM pg_temp.imp_repos()))
        AS unchanged;
 
--- 9. one url several times: the highest line_no wins; a stored repo matched
--- by url takes the record's well-formed _id, or keeps its own
+-- 9. one url several times: the highest line_no wins; with replace a stored
+-- repo matched by url takes the record's _id, or keeps its own
 BEGIN;
 COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
-22|{"name": "pgvector-22", "url": "https://imp.example/pgvector/pgvector.git", "dateCreated": "2020-01-01T00:00:00.000Z"}
-21|{"name": "pgvector-21", "url": "https://imp.example/pgvector/pgvector.git"}
-23|{"_id": "66f0c2a9e4b0a1b2c3d4e5cc", "name": "nulls", "url": "https://imp.example/x/nulls.git"}
+22|{"project": "pgvector", "name": "pgvector-22", "url": "https://imp.example/pgvector/pgvector.git", "dateCreated": "2020-01-01T00:00:00.000Z"}
+21|{"project": "pgvector", "name": "pgvector-21", "url": "https://imp.example/pgvector/pgvector.git"}
+23|{"_id": "66f0c2a9e4b0a1b2c3d4e5cc", "project": "x", "name": "nulls", "url": "https://imp.example/x/nulls.git"}
 \.
-SELECT * FROM gitproxy.import_repos();
+SELECT * FROM gitproxy.import_repos(replace => true);
 COMMIT;
 SELECT r.url, r._id = b._id AS id_unchanged, r._id = '66f0c2a9e4b0a1b2c3d4e5cc' AS took_record_id,
        r.doc ->> 'name' AS name,
@@ -221,11 +229,11 @@ SELECT r.url, r._id = b._id AS id_unchanged, r._id = '66f0c2a9e4b0a1b2c3d4e5cc' 
 -- 10. a bad line fails its batch, named; every kind of bad repo line
 BEGIN;
 COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
-1|{"name": "bad-1", "url": "https://imp.example/bad-1.git"}
-2|{"name": "renamed", "url": "https://imp.example/finos/git-proxy.git"}
-3|{"name": "bad-3", "url": "https://imp.example/bad-3.git", "users": {"canPush": "alice"}}
+1|{"project": "p", "name": "bad-1", "url": "https://imp.example/bad-1.git"}
+2|{"project": "p", "name": "renamed", "url": "https://imp.example/finos/git-proxy.git"}
+3|{"project": "p", "name": "bad-3", "url": "https://imp.example/bad-3.git", "users": {"canPush": "alice"}}
 \.
-SELECT test_import_err('SELECT * FROM gitproxy.import_repos()');
+SELECT test_import_err('SELECT * FROM gitproxy.import_repos(replace => true)');
 COMMIT;
 SELECT count(*) AS bad_batch_rows FROM gitproxy.repos WHERE url LIKE 'https://imp.example/bad-%';
 SELECT doc ->> 'name' AS git_proxy_unchanged FROM gitproxy.repos WHERE url = 'https://imp.example/finos/git-proxy.git';
@@ -236,18 +244,23 @@ INSERT INTO bad_lines VALUES
   (203, '{"name": "no url"}'),
   (204, '{"url": ""}'),
   (205, '{"url": ["https://imp.example/x.git"]}'),
-  (206, '{"url": "https://imp.example/x.git", "users": []}'),
-  (207, '{"url": "https://imp.example/x.git", "users": {"canAuthorise": [1]}}');
+  (206, '{"project": "p", "name": "x", "url": "https://imp.example/x.git", "users": []}'),
+  (207, '{"project": "p", "name": "x", "url": "https://imp.example/x.git", "users": {"canAuthorise": [1]}}'),
+  (208, '{"project": "p", "url": "https://imp.example/x.git"}'),
+  (209, '{"name": "x", "url": "https://imp.example/x.git"}'),
+  (210, '{"project": null, "name": "x", "url": "https://imp.example/x.git"}'),
+  (211, '{"project": "p", "name": "", "url": "https://imp.example/x.git"}'),
+  (212, '{"project": "p", "name": "x", "url": "https://imp.example/x.git", "_id": ["a"]}');
 SELECT b.line_no, test_import_err(format(
          'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_repos()',
-         '{"url": "https://imp.example/bad-ok.git"}', b.line_no, b.doc)) AS error
+         '{"project": "p", "name": "ok", "url": "https://imp.example/bad-ok.git"}', b.line_no, b.doc)) AS error
   FROM bad_lines b ORDER BY b.line_no;
 -- an _id of a repo with another url
 BEGIN;
 INSERT INTO pg_temp.gitproxy_import_staging VALUES
-  (1, '{"url": "https://imp.example/ok.git"}'),
-  (2, '{"url": "https://imp.example/thief.git", "_id": "66F0C2A9E4B0A1B2C3D4E501"}');
+  (1, '{"project": "p", "name": "ok", "url": "https://imp.example/ok.git"}'),
+  (2, '{"project": "p", "name": "thief", "url": "https://imp.example/thief.git", "_id": "66F0C2A9E4B0A1B2C3D4E501"}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_repos()');
 COMMIT;
 SELECT count(*) AS rows_after_bad_lines FROM gitproxy.repos
@@ -258,7 +271,7 @@ SELECT count(*) AS rows_after_bad_lines FROM gitproxy.repos
 SELECT d.username, d.record_id, d.stored_doc
   FROM gitproxy.import_user_doc('{"username": "ImpU-Z", "_id": "65F0C2A9E4B0A1B2C3D4E5FF", "nested": {"_id": 1}}', 1) d;
 SELECT d.url, d.record_id, d.stored_doc, d.dates
-  FROM gitproxy.import_repo_doc('{"url": "https://imp.example/Z.git", "_id": 7, "dateCreated": "d", "lastModified": "m"}', 2) d;
+  FROM gitproxy.import_repo_doc('{"project": "", "name": "Z", "url": "https://imp.example/Z.git", "_id": "Kz3XsYpL0aB9cD2e", "dateCreated": "d", "lastModified": "m"}', 2) d;
 SELECT test_import_err($$SELECT gitproxy.import_user_doc(NULL, 5)$$);
 SELECT test_import_err($$SELECT gitproxy.import_repo_doc('{"url": "u"}', NULL)$$);
 
