@@ -596,9 +596,9 @@ GPS_API const char *gps_import_kind_name(gps_import_kind kind);
  * Import one batch of records in ONE transaction on one pooled connection:
  * COPY of the n records into the connection's temporary staging table
  * pg_temp.gitproxy_import_staging (created once per connection), then one
- * set-based merge, gitproxy.import_pushes() / import_users() /
- * import_repos(), then COMMIT; after any error ROLLBACK, so a batch is
- * applied whole or not at all.
+ * gitproxy.import_pushes(replace) / import_users(replace) /
+ * import_repos(replace) call, then COMMIT; after any error ROLLBACK, so a
+ * batch is applied whole or not at all.
  * docs[i]: one JSON record as text (UTF-8, one JSON object; records
  *   are not parsed by the library, the server reports bad ones); a record
  *   must not hold a raw line break (CR, LF) or the bytes 0x01 or 0x02,
@@ -607,17 +607,38 @@ GPS_API const char *gps_import_kind_name(gps_import_kind kind);
  * line_nos[i]: the record's line number in its source (>= 1): errors name
  *   it, and of several records with one key the highest line number wins.
  * n: number of records (0 is allowed: nothing is merged).
- * On success *inserted and *updated (each may be NULL) are the numbers of
- * new and of already existing records (each key counted once).  On error
- * *error_line (may be NULL) is the line number of the record at fault when
- * the error names one (server error context "gitproxy import, line N", or
- * the COPY row), else 0.
+ * replace: false inserts the records whose key ("id", username, url) is new
+ *   and leaves stored records untouched, so re-importing never undoes newer
+ *   data; true replaces stored records (pushes through write_audit: strict
+ *   review mode honoured).
+ * On success *counts (may be NULL) holds the numbers of records inserted,
+ * replaced (updated, only with replace) and left untouched because already
+ * present (skipped), each key counted once.  On error *error_line (may be
+ * NULL) is the line number of the record at fault when the error names one
+ * (server error context "gitproxy import, line N", or the COPY row), else 0.
  * Errors: GPS_INVALID_INPUT 22P02 malformed JSON, 22023 a record the
- *   extension refuses ("Invalid id", "username must be a non-empty
- *   string", ...); GPS_CONFLICT 23505 a duplicate _id / e-mail / SSH key of
- *   another record; GPS_PERMISSION_DENIED 42501; GPS_UNAVAILABLE.
+ *   extension refuses ("Invalid id", "invalid repo: url is missing", an _id
+ *   it cannot keep, ...); GPS_CONFLICT 23505 a duplicate _id / e-mail / SSH
+ *   key of another record; GPS_PERMISSION_DENIED 42501; GPS_UNAVAILABLE.
  * Idempotent (re-importing a batch changes nothing): retried once on a
  * fresh connection when the connection is lost.
+ */
+typedef struct gps_import_counts
+{
+	int64_t		inserted;
+	int64_t		updated;
+	int64_t		skipped;
+} gps_import_counts;
+
+GPS_API gps_status gps_import_records(gps_client *client, gps_import_kind kind,
+									  const char *const *docs, const int64_t *line_nos, size_t n,
+									  bool replace, gps_import_counts *counts,
+									  int64_t *error_line, gps_error *err);
+
+/*
+ * gps_import_records without replace: *inserted = new records, *updated =
+ * 0 (stored records are left untouched; use gps_import_records to see how
+ * many were skipped or to replace them).  Kept for callers of 1.0.
  */
 GPS_API gps_status gps_import_batch(gps_client *client, gps_import_kind kind,
 									const char *const *docs, const int64_t *line_nos, size_t n,

@@ -13,7 +13,7 @@
  *     BEGIN;
  *     COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN
  *       WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02');
- *     SELECT i.inserted, i.updated FROM gitproxy.import_<kind>() AS i;
+ *     SELECT i.inserted, i.updated, i.skipped FROM gitproxy.import_<kind>($1) AS i;
  *     COMMIT;                      (ROLLBACK after any error)
  *
  * CSV with a quote and a delimiter byte that valid JSON text never holds
@@ -53,9 +53,9 @@ static const struct
 	const char *name;
 	const char *sql;
 }			kinds[] = {
-	[GPS_IMPORT_PUSHES] = {"pushes", "SELECT i.inserted, i.updated FROM gitproxy.import_pushes() AS i"},
-	[GPS_IMPORT_USERS] = {"users", "SELECT i.inserted, i.updated FROM gitproxy.import_users() AS i"},
-	[GPS_IMPORT_REPOS] = {"repos", "SELECT i.inserted, i.updated FROM gitproxy.import_repos() AS i"},
+	[GPS_IMPORT_PUSHES] = {"pushes", "SELECT i.inserted, i.updated, i.skipped FROM gitproxy.import_pushes($1) AS i"},
+	[GPS_IMPORT_USERS] = {"users", "SELECT i.inserted, i.updated, i.skipped FROM gitproxy.import_users($1) AS i"},
+	[GPS_IMPORT_REPOS] = {"repos", "SELECT i.inserted, i.updated, i.skipped FROM gitproxy.import_repos($1) AS i"},
 };
 
 const char *
@@ -96,8 +96,7 @@ typedef struct attempt
 	bool		lost;			/* the connection was lost (retry) */
 	bool		broken;			/* the connection must not be reused */
 	int64_t		error_line;
-	int64_t		inserted;
-	int64_t		updated;
+	gps_import_counts counts;
 } attempt;
 
 /* a failed step: fill err from res (may be NULL) and the outcome */
@@ -169,7 +168,7 @@ send_rows(PGconn *pg, const char *const *docs, const int64_t *line_nos, size_t n
 
 static void
 run_batch(gpsi_conn *conn, gps_import_kind kind, const char *const *docs,
-		  const int64_t *line_nos, size_t n, attempt *a, gps_error *err)
+		  const int64_t *line_nos, size_t n, bool replace, attempt *a, gps_error *err)
 {
 	PGconn	   *pg = conn->pg;
 	PGresult   *res;
@@ -213,21 +212,28 @@ run_batch(gpsi_conn *conn, gps_import_kind kind, const char *const *docs,
 	while ((res = PQgetResult(pg)) != NULL)
 		PQclear(res);
 
-	if (!exec_ok(a, pg, kinds[kind].sql, PGRES_TUPLES_OK, line_nos, n, err, &res))
 	{
+		const char *param = replace ? "true" : "false";
+
+		res = PQexecParams(pg, kinds[kind].sql, 1, NULL, &param, NULL, NULL, 0);
+	}
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		failed(a, pg, res, line_nos, n, err);
 		if (a->lost)
 			return;
 		goto rollback;
 	}
-	if (PQntuples(res) != 1 || PQnfields(res) != 2)
+	if (PQntuples(res) != 1 || PQnfields(res) != 3)
 	{
 		PQclear(res);
 		a->st = gpsi_error_set(err, GPS_INTERNAL, "", "gitproxy.import_%s() returned an unexpected result",
 							   kinds[kind].name);
 		goto rollback;
 	}
-	a->inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	a->updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	a->counts.inserted = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	a->counts.updated = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	a->counts.skipped = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	PQclear(res);
 	if (!exec_ok(a, pg, "COMMIT", PGRES_COMMAND_OK, line_nos, n, err, NULL))
 		return;					/* lost (maybe committed: a retry is harmless) */
@@ -250,10 +256,24 @@ gps_import_batch(gps_client *client, gps_import_kind kind, const char *const *do
 				 const int64_t *line_nos, size_t n, int64_t *inserted, int64_t *updated,
 				 int64_t *error_line, gps_error *err)
 {
+	gps_import_counts counts;
+	gps_status	st = gps_import_records(client, kind, docs, line_nos, n, false, &counts,
+										error_line, err);
+
 	if (inserted)
-		*inserted = 0;
+		*inserted = counts.inserted;
 	if (updated)
-		*updated = 0;
+		*updated = counts.updated;
+	return st;
+}
+
+gps_status
+gps_import_records(gps_client *client, gps_import_kind kind, const char *const *docs,
+				   const int64_t *line_nos, size_t n, bool replace, gps_import_counts *counts,
+				   int64_t *error_line, gps_error *err)
+{
+	if (counts)
+		memset(counts, 0, sizeof(*counts));
 	if (error_line)
 		*error_line = 0;
 	if (client == NULL)
@@ -294,7 +314,7 @@ gps_import_batch(gps_client *client, gps_import_kind kind, const char *const *do
 			return st;
 		memset(&a, 0, sizeof(a));
 		a.st = GPS_INTERNAL;
-		run_batch(conn, kind, docs, line_nos, n, &a, err);
+		run_batch(conn, kind, docs, line_nos, n, replace, &a, err);
 		if (a.lost)
 		{
 			gpsi_release(client, conn, true);
@@ -314,10 +334,8 @@ gps_import_batch(gps_client *client, gps_import_kind kind, const char *const *do
 		gpsi_release(client, conn, a.broken);
 		if (a.st == GPS_OK)
 		{
-			if (inserted)
-				*inserted = a.inserted;
-			if (updated)
-				*updated = a.updated;
+			if (counts)
+				*counts = a.counts;
 		}
 		else if (error_line)
 			*error_line = a.error_line;

@@ -66,8 +66,10 @@ cli_usage_error(cli_ctx *ctx, const char *fmt,...)
 	return CLI_EXIT_USAGE;
 }
 
+/* all of standard input as bytes; *lenp is its length (it may hold NUL
+ * bytes, which the caller refuses) */
 static char *
-read_stdin(void)
+read_stdin(size_t *lenp)
 {
 	size_t		cap = 4096,
 				len = 0;
@@ -102,6 +104,7 @@ read_stdin(void)
 		return NULL;
 	}
 	buf[len] = '\0';
+	*lenp = len;
 	return buf;
 }
 
@@ -109,6 +112,9 @@ int
 cli_json_arg(cli_ctx *ctx, const char *arg, const char *what, char **json)
 {
 	char		errbuf[256];
+	size_t		len;
+	const char *nul;
+	long		bad;
 
 	*json = NULL;
 	if (strcmp(arg, "-") == 0)
@@ -116,23 +122,37 @@ cli_json_arg(cli_ctx *ctx, const char *arg, const char *what, char **json)
 		if (ctx->stdin_used)
 			return cli_usage_error(ctx, "only one argument can be read from standard input");
 		ctx->stdin_used = true;
-		*json = read_stdin();
+		*json = read_stdin(&len);
 		if (*json == NULL)
 		{
 			fprintf(stderr, "%s: cannot read %s from standard input\n", ctx->prog, what);
 			return CLI_EXIT_IO;
 		}
 	}
-	else if ((*json = strdup(arg)) == NULL)
-		return CLI_EXIT_IO;
-	if (cli_json_validate(*json, errbuf, sizeof(errbuf)) != 0)
+	else
 	{
-		fprintf(stderr, "%s: INVALID_INPUT: %s is not valid JSON: %s\n", ctx->prog, what, errbuf);
-		free(*json);
-		*json = NULL;
-		return CLI_EXIT_CATEGORY(GPS_INVALID_INPUT);
+		if ((*json = strdup(arg)) == NULL)
+			return CLI_EXIT_IO;
+		len = strlen(arg);
 	}
-	return CLI_EXIT_OK;
+	/* the whole input counts: nothing after a NUL byte may be ignored */
+	if ((nul = memchr(*json, '\0', len)) != NULL)
+		snprintf(errbuf, sizeof(errbuf), "%s holds a NUL byte at byte offset %ld (JSON text "
+				 "cannot; write \\u0000 inside a string)", what, (long) (nul - *json));
+	else if ((bad = cli_utf8_invalid_at((const unsigned char *) *json, len)) >= 0)
+		snprintf(errbuf, sizeof(errbuf), "%s is not valid UTF-8 at byte offset %ld", what, bad);
+	else
+	{
+		char		why[200];
+
+		if (cli_json_validate(*json, why, sizeof(why)) == 0)
+			return CLI_EXIT_OK;
+		snprintf(errbuf, sizeof(errbuf), "%s is not valid JSON: %s", what, why);
+	}
+	fprintf(stderr, "%s: INVALID_INPUT: %s; nothing was sent\n", ctx->prog, errbuf);
+	free(*json);
+	*json = NULL;
+	return CLI_EXIT_CATEGORY(GPS_INVALID_INPUT);
 }
 
 int

@@ -58,7 +58,9 @@ extern const cli_command cli_commands[];
 extern const size_t cli_n_commands;
 
 /* helpers for handlers (cli.c) */
-/* a JSON argument: text, or "-" for standard input; validated locally */
+/* a JSON argument: text, or "-" for standard input (read as bytes with
+ * its length); validated locally: a NUL byte, invalid UTF-8 or invalid JSON
+ * is INVALID_INPUT naming the byte offset, before anything is sent */
 int			cli_json_arg(cli_ctx *ctx, const char *arg, const char *what, char **json);
 /* open ctx->client unless open; reports errors, returns the exit code */
 int			cli_connect(cli_ctx *ctx);
@@ -68,6 +70,10 @@ int			cli_result(cli_ctx *ctx, gps_status st, const gps_error *err, char *json, 
 int			cli_usage_error(cli_ctx *ctx, const char *fmt,...) __attribute__((format(printf, 2, 3)));
 
 /* JSON text helpers (cli_json.c) */
+/* offset of the first byte of s[0..len) that is not valid UTF-8 (as
+ * PostgreSQL checks it: no overlong forms, no surrogates, at most
+ * U+10FFFF), or -1 */
+long		cli_utf8_invalid_at(const unsigned char *s, size_t len);
 /* 0 if text is one valid JSON value (surrounding white space allowed);
  * else -1 and a message in errbuf */
 int			cli_json_validate(const char *text, char *errbuf, size_t errlen);

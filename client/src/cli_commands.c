@@ -498,7 +498,7 @@ const cli_command cli_commands[] = {
 	{"version", "", "print the tool's version and the extension version it needs", "", 0, 0, NOOPT,
 	 false, run_version, 0},
 	/* bulk import (import.c) */
-	{"import", "[--kind pushes|users|repos] [--batch N] [--quiet] FILE...",
+	{"import", "[--kind pushes|users|repos] [--batch N] [--replace] [--quiet] FILE...",
 	 "bulk import of JSON-lines files (plain or gzip) of pushes, users or repos",
 	 "Each FILE holds one JSON record per line (blank lines are skipped), plain or\n"
 	 "gzip-compressed (recognised by its magic bytes); - reads standard input.\n"
@@ -510,10 +510,17 @@ const cli_command cli_commands[] = {
 	 "             of pushes, users, repos; required for standard input.\n"
 	 "  --batch N  records per batch and transaction, 1..1000000 (default 2000;\n"
 	 "             a batch is also sent once it holds 64 MB).\n"
+	 "  --replace  replace records that are already stored (pushes as writeAudit\n"
+	 "             writes them: strict review mode keeps a decided push's\n"
+	 "             decision). Without it they are left untouched and counted as\n"
+	 "             skipped (already present).\n"
 	 "  --quiet    no progress lines on standard error.\n\n"
-	 "Records keep their ids: a record's 24-hex \"_id\" is kept, else the stored\n"
-	 "record's, else a new one. Of several records with one key the last line wins.\n"
-	 "Re-running a file is harmless: nothing is duplicated, records are updated.\n\n"
+	 "Records keep their ids exactly: any non-empty string \"_id\" (NeDB ids,\n"
+	 "ObjectIds, UUIDs; at most 255 bytes) is kept, a missing, null or empty one is\n"
+	 "generated; a record whose \"_id\" cannot be kept is an error naming its line.\n"
+	 "Of several records with one key the last line wins. Re-running a file is\n"
+	 "harmless: nothing is duplicated and newer data (e.g. review decisions made\n"
+	 "since) is never undone, because stored records are skipped.\n\n"
 	 "Every line is checked locally (UTF-8, one JSON object); a malformed line is\n"
 	 "reported as FILE:LINE: message and the batch holding it is not sent. A batch\n"
 	 "the server refuses for its data is reported with the line at fault (when the\n"
@@ -522,8 +529,9 @@ const cli_command cli_commands[] = {
 	 "Connection, permission and internal errors stop the import.\n\n"
 	 "Output: progress on standard error after every batch (records/s), then per\n"
 	 "file on standard output:\n"
-	 "  imported N pushes (I inserted, U updated) from FILE in S s (R records/s)",
-	 1, INT_MAX, {"--kind", "--batch"}, true, cli_import_run, 0, {"--quiet"}},
+	 "  imported N pushes (I inserted, U updated, K skipped (already present)) from\n"
+	 "  FILE in S s (R records/s)",
+	 1, INT_MAX, {"--kind", "--batch"}, true, cli_import_run, 0, {"--quiet", "--replace"}},
 };
 
 const size_t cli_n_commands = sizeof(cli_commands) / sizeof(cli_commands[0]);

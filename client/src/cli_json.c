@@ -36,7 +36,7 @@ fail(parser *ps, const char *fmt,...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (ps->err)
-		snprintf(ps->err, ps->errlen, "%s at offset %ld", msg, (long) (ps->p - ps->s));
+		snprintf(ps->err, ps->errlen, "%s at byte offset %ld", msg, (long) (ps->p - ps->s));
 }
 
 static void
@@ -87,7 +87,7 @@ string(parser *ps)
 		unsigned char c = (unsigned char) *ps->p;
 
 		if (c == '\0')
-			{ fail(ps, "unterminated string"); return; }
+			{ fail(ps, "unterminated string (the input ends inside it)"); return; }
 		if (c < 0x20)
 			{ fail(ps, "control character in string"); return; }
 		if (c == '"')
@@ -102,8 +102,11 @@ string(parser *ps)
 						{ fail(ps, "bad \\u escape"); return; }
 				ps->p += 4;
 			}
-			else if (!strchr("\"\\/bfnrt", *ps->p) || *ps->p == '\0')
-				{ fail(ps, "bad escape"); return; }
+			else if (*ps->p == '\0')
+				{ fail(ps, "unterminated string (the input ends inside it)"); return; }
+			else if (!strchr("\"\\/bfnrt", *ps->p))
+				{ fail(ps, "bad escape \\%c (JSON has \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+					   (unsigned char) *ps->p >= 0x20 && (unsigned char) *ps->p < 0x7f ? *ps->p : '?'); return; }
 		}
 		ps->p++;
 	}
@@ -268,6 +271,47 @@ cli_json_pretty(const char *text, FILE *out)
 	run(text, out, NULL, 0);
 	fputc('\n', out);
 	return 0;
+}
+
+/* (cli.h) */
+long
+cli_utf8_invalid_at(const unsigned char *s, size_t len)
+{
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		unsigned char c = s[i];
+		size_t		n;
+		unsigned long cp;
+
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07;
+		else
+			return (long) i;
+		if (i + n >= len)
+			return (long) i;		/* truncated sequence */
+		for (size_t k = 1; k <= n; k++)
+		{
+			if ((s[i + k] & 0xC0) != 0x80)
+				return (long) i;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+			(cp >= 0xD800 && cp <= 0xDFFF))
+			return (long) i;
+		i += n + 1;
+	}
+	return -1;
 }
 
 /* append code point cp as UTF-8 */

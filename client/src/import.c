@@ -1,20 +1,22 @@
 /*
  * import.c - gitproxy-sink import [--kind pushes|users|repos] [--batch N]
- * [--quiet] FILE...
+ * [--replace] [--quiet] FILE...
  *
  * Reads JSON-lines files (plain or gzip: zlib recognises gzip by its magic
  * bytes 1f 8b and reads anything else as it is; "-" is standard input),
  * checks every line locally (valid UTF-8, one JSON object, no NUL byte) and
- * imports the records in batches of N lines with gps_import_batch: COPY into
- * the connection's staging table and one set-based merge per batch, in one
- * transaction, so a batch is applied whole or not at all.
+ * imports the records in batches of N lines with gps_import_records: COPY
+ * into the connection's staging table and one merge per batch, in one
+ * transaction, so a batch is applied whole or not at all.  Records already
+ * stored are left untouched (reported as skipped) unless --replace is given.
  *
  * A malformed line is reported as FILE:LINE: message; the batch holding it
  * is not sent, the other batches are, and the run ends with the exit code of
  * INVALID_INPUT.  A batch the server refuses for its data (INVALID_INPUT,
  * CONFLICT: the error names the line) is reported the same way and skipped;
  * any other server error (connection, permission, internal) stops the run.
- * Re-running a file is harmless, so the fix is: correct the lines, run again.
+ * Re-running a file is harmless (it never undoes newer data), so the fix
+ * is: correct the lines, run again.
  *
  * A reader thread reads, checks and batches the lines while the main thread
  * sends the batch before (two batches in turn), so the client's work
@@ -67,6 +69,7 @@ typedef struct run_state
 	gps_import_kind kind;
 	size_t		batch_size;
 	bool		quiet;
+	bool		replace;		/* --replace: replace stored records */
 	atomic_bool stop;			/* an error that ends the run */
 	/* under mu: */
 	pthread_mutex_t mu;
@@ -84,6 +87,7 @@ typedef struct run_state
 	int64_t		records;		/* records of applied batches */
 	int64_t		inserted;
 	int64_t		updated;
+	int64_t		skipped;
 	int64_t		failed_records; /* records of batches not applied */
 	int64_t		failed_batches;
 	struct timespec start;
@@ -215,48 +219,6 @@ batch_free(batch *b)
 
 /* ---- line checks ---- */
 
-/* offset of the first byte that is not valid UTF-8 (as PostgreSQL checks
- * it: no overlong forms, no surrogates, at most U+10FFFF), or -1 */
-static long
-utf8_invalid_at(const unsigned char *s, size_t len)
-{
-	size_t		i = 0;
-
-	while (i < len)
-	{
-		unsigned char c = s[i];
-		size_t		n;
-		unsigned long cp;
-
-		if (c < 0x80)
-		{
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3, cp = c & 0x07;
-		else
-			return (long) i;
-		if (i + n >= len)
-			return (long) i;		/* truncated sequence */
-		for (size_t k = 1; k <= n; k++)
-		{
-			if ((s[i + k] & 0xC0) != 0x80)
-				return (long) i;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-			(cp >= 0xD800 && cp <= 0xDFFF))
-			return (long) i;
-		i += n + 1;
-	}
-	return -1;
-}
-
 /*
  * Check one line (without its line break); NULL if it is one JSON object,
  * else why not (in msg).  Raw CR bytes, which valid JSON only has as
@@ -275,7 +237,7 @@ check_line(char *line, size_t len, char *msg, size_t msglen)
 				 (long) ((char *) memchr(line, '\0', len) - line));
 		return msg;
 	}
-	if ((bad = utf8_invalid_at((const unsigned char *) line, len)) >= 0)
+	if ((bad = cli_utf8_invalid_at((const unsigned char *) line, len)) >= 0)
 	{
 		snprintf(msg, msglen, "invalid UTF-8 at offset %ld", bad);
 		return msg;
@@ -332,9 +294,8 @@ send_batch(run_state *rs, batch *b)
 {
 	gps_error	e;
 	gps_status	st;
-	int64_t		ins,
-				upd,
-				line;
+	gps_import_counts c;
+	int64_t		line;
 
 	if (b->n == 0)
 		return;
@@ -346,8 +307,8 @@ send_batch(run_state *rs, batch *b)
 	}
 	for (size_t i = 0; i < b->n; i++)
 		b->docs[i] = b->arena + b->off[i];
-	st = gps_import_batch(rs->ctx->client, rs->kind, b->docs, b->line_nos, b->n, &ins, &upd,
-						  &line, &e);
+	st = gps_import_records(rs->ctx->client, rs->kind, b->docs, b->line_nos, b->n, rs->replace,
+							&c, &line, &e);
 	if (st != GPS_OK)
 	{
 		report_server_error(rs, b, st, &e, line);
@@ -363,8 +324,9 @@ send_batch(run_state *rs, batch *b)
 		return;
 	}
 	rs->records += (int64_t) b->n;
-	rs->inserted += ins;
-	rs->updated += upd;
+	rs->inserted += c.inserted;
+	rs->updated += c.updated;
+	rs->skipped += c.skipped;
 	if (!rs->quiet)
 	{
 		double		s = seconds_since(&rs->start);
@@ -557,7 +519,8 @@ import_file(run_state *rs, const char *path, gps_import_kind kind)
 
 	rs->kind = kind;
 	rs->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	rs->records = rs->inserted = rs->updated = rs->failed_records = rs->failed_batches = 0;
+	rs->records = rs->inserted = rs->updated = rs->skipped = 0;
+	rs->failed_records = rs->failed_batches = 0;
 	clock_gettime(CLOCK_MONOTONIC, &rs->start);
 	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY);
 	if (fd < 0)
@@ -599,8 +562,9 @@ import_file(run_state *rs, const char *path, gps_import_kind kind)
 		stop_run(rs);			/* no further files */
 
 	s = seconds_since(&rs->start);
-	printf("imported %" PRId64 " %s (%" PRId64 " inserted, %" PRId64 " updated) from %s in %.2f s "
-		   "(%.0f records/s)\n", rs->records, gps_import_kind_name(kind), rs->inserted, rs->updated,
+	printf("imported %" PRId64 " %s (%" PRId64 " inserted, %" PRId64 " updated, %" PRId64
+		   " skipped (already present)) from %s in %.2f s (%.0f records/s)\n",
+		   rs->records, gps_import_kind_name(kind), rs->inserted, rs->updated, rs->skipped,
 		   rs->name, s, s > 0 ? (double) rs->records / s : 0.0);
 	fflush(stdout);
 	if (rs->failed_batches > 0)
@@ -644,6 +608,7 @@ cli_import_run(cli_ctx *ctx, int argc, char **argv)
 	rs.ctx = ctx;
 	atomic_init(&rs.stop, false);
 	rs.quiet = ctx->flag[0];
+	rs.replace = ctx->flag[1];
 	if (ctx->opt[0] != NULL && (given = kind_of(ctx->opt[0], true)) < 0)
 		return cli_usage_error(ctx, "import: --kind must be pushes, users or repos");
 	if (ctx->opt[1] != NULL)

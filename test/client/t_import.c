@@ -1,13 +1,14 @@
 /*
- * t_import.c - gps_import_batch: a batch applied whole (counts, ids kept,
- * last line wins, re-run harmless), errors naming their line with nothing
+ * t_import.c - gps_import_batch / gps_import_records: a batch applied whole
+ * (counts, ids kept exactly, last line wins, re-run skips what is stored,
+ * replace explicit), errors naming their line with nothing
  * applied, checks made before anything is sent, several batches on one
  * pooled connection (the staging table survives a failed batch).
  */
 #include "tests.h"
 
-#define REQUIRE_IMPORT() do { REQUIRE_FN("gitproxy.import_pushes()"); \
-	REQUIRE_FN("gitproxy.import_users()"); REQUIRE_FN("gitproxy.import_repos()"); } while (0)
+#define REQUIRE_IMPORT() do { REQUIRE_FN("gitproxy.import_pushes(boolean)"); \
+	REQUIRE_FN("gitproxy.import_users(boolean)"); REQUIRE_FN("gitproxy.import_repos(boolean)"); } while (0)
 
 static long long
 count_like(const char *table_sql, const char *prefix)
@@ -49,13 +50,13 @@ test_import_pushes(void **state)
 	assert_int_equal(bad, 0);
 	assert_int_equal(e.category, GPS_OK);
 	assert_int_equal(count_like("SELECT count(*) FROM gitproxy.pushes WHERE id", pre), 3);
-	/* the record's own _id kept, lower-cased; the last line of an id wins */
+	/* the record's own _id kept exactly; the last line of an id wins */
 	{
 		char		id[128];
 
 		snprintf(id, sizeof(id), "%s-a", pre);
 		assert_int_equal(gps_get_push(c, id, &got, &e), GPS_OK);
-		assert_non_null(strstr(got, "\"_id\": \"6d0000000000000000000a01\""));
+		assert_non_null(strstr(got, "\"_id\": \"6D0000000000000000000A01\""));
 		gps_free(got);
 		snprintf(id, sizeof(id), "%s-b", pre);
 		assert_int_equal(gps_get_push(c, id, &got, &e), GPS_OK);
@@ -66,10 +67,36 @@ test_import_pushes(void **state)
 		assert_non_null(strstr(got, "a\\u0000b"));
 		gps_free(got);
 	}
-	/* re-run: all updated, nothing duplicated; NULL result pointers */
+	/* re-run: nothing inserted or changed, nothing duplicated; NULL result
+	 * pointers */
 	assert_int_equal(gps_import_batch(c, GPS_IMPORT_PUSHES, docs, lines, 4, NULL, &upd, NULL, &e), GPS_OK);
-	assert_int_equal(upd, 3);
+	assert_int_equal(upd, 0);
 	assert_int_equal(count_like("SELECT count(*) FROM gitproxy.pushes WHERE id", pre), 3);
+	/* the same with counts: every record skipped (already present), a
+	 * changed one included; with replace every record replaced */
+	{
+		gps_import_counts k = {-1, -1, -1};
+		char		id[128];
+
+		snprintf(d[3], sizeof(d[3]), "{\"id\":\"%s-b\",\"type\":\"push\",\"timestamp\":2,\"v\":6}", pre);
+		assert_int_equal(gps_import_records(c, GPS_IMPORT_PUSHES, docs, lines, 4, false, &k, NULL, &e),
+						 GPS_OK);
+		assert_int_equal(k.inserted, 0);
+		assert_int_equal(k.updated, 0);
+		assert_int_equal(k.skipped, 3);
+		snprintf(id, sizeof(id), "%s-b", pre);
+		assert_int_equal(gps_get_push(c, id, &got, &e), GPS_OK);
+		assert_non_null(strstr(got, "\"v\": 5"));
+		gps_free(got);
+		assert_int_equal(gps_import_records(c, GPS_IMPORT_PUSHES, docs, lines, 4, true, &k, NULL, &e),
+						 GPS_OK);
+		assert_int_equal(k.inserted, 0);
+		assert_int_equal(k.updated, 3);
+		assert_int_equal(k.skipped, 0);
+		assert_int_equal(gps_get_push(c, id, &got, &e), GPS_OK);
+		assert_non_null(strstr(got, "\"v\": 6"));
+		gps_free(got);
+	}
 	/* an empty batch */
 	assert_int_equal(gps_import_batch(c, GPS_IMPORT_PUSHES, NULL, NULL, 0, &ins, &upd, &bad, &e), GPS_OK);
 	assert_int_equal(ins + upd, 0);
@@ -178,7 +205,7 @@ test_import_users_repos(void **state)
 		snprintf(name, sizeof(name), "%s-b", u);
 		assert_int_equal(gps_find_user(c, name, &got, &e), GPS_OK);
 		v = t_json_get(got, "{_id}");
-		assert_string_equal(v, "6e0000000000000000000b02");
+		assert_string_equal(v, "6E0000000000000000000B02");
 		free(v);
 		gps_free(got);
 	}
@@ -190,13 +217,28 @@ test_import_users_repos(void **state)
 	assert_int_equal(bad, 2);
 	assert_int_equal(count_like("SELECT count(*) FROM gitproxy.users WHERE username", u), 2);
 
-	/* repos: keyed by url, permission lists normalised, re-run harmless */
+	/* repos: keyed by url, permission lists normalised, re-run harmless
+	 * (skipped), replace explicit; a NeDB id kept */
 	snprintf(url, sizeof(url), "https://import.example/%s.git", u);
-	snprintf(d[0], sizeof(d[0]), "{\"name\":\"%s\",\"url\":\"%s\",\"users\":{\"canPush\":[\"Bob\",\"bob\"]}}", u, url);
+	snprintf(d[0], sizeof(d[0]), "{\"_id\":\"Kz3XsYpL0aB9cD2e\",\"project\":\"p\",\"name\":\"%s\",\"url\":\"%s\",\"users\":{\"canPush\":[\"Bob\",\"bob\"]}}", u, url);
 	assert_int_equal(gps_import_batch(c, GPS_IMPORT_REPOS, docs, lines, 1, &ins, &upd, &bad, &e), GPS_OK);
 	assert_int_equal(ins, 1);
-	assert_int_equal(gps_import_batch(c, GPS_IMPORT_REPOS, docs, lines, 1, &ins, &upd, &bad, &e), GPS_OK);
-	assert_int_equal(upd, 1);
+	{
+		gps_import_counts k;
+
+		assert_int_equal(gps_import_records(c, GPS_IMPORT_REPOS, docs, lines, 1, false, &k, &bad, &e), GPS_OK);
+		assert_true(k.inserted == 0 && k.updated == 0 && k.skipped == 1);
+		assert_int_equal(gps_import_records(c, GPS_IMPORT_REPOS, docs, lines, 1, true, &k, &bad, &e), GPS_OK);
+		assert_true(k.inserted == 0 && k.updated == 1 && k.skipped == 0);
+	}
+	assert_int_equal(gps_get_repo_by_id(c, "Kz3XsYpL0aB9cD2e", &got, &e), GPS_OK);
+	assert_non_null(got);
+	gps_free(got);
+	/* a repo the one validation refuses (no name): 22023 on its line */
+	snprintf(d[1], sizeof(d[1]), "{\"project\":\"p\",\"url\":\"%s-2\"}", url);
+	st = gps_import_batch(c, GPS_IMPORT_REPOS, docs, lines, 2, &ins, &upd, &bad, &e);
+	assert_error(st, &e, GPS_INVALID_INPUT, "22023", "invalid repo: name is missing");
+	assert_int_equal(bad, 2);
 	assert_int_equal(gps_get_repo_by_url(c, url, &got, &e), GPS_OK);
 	assert_non_null(got);
 	v = t_json_get(got, "{users}");
