@@ -1,1 +1,0 @@
-SELECT count(*) FROM gitproxy.get_pushes(NULL, 50);
