@@ -607,9 +607,9 @@ GPS_API const char *gps_import_kind_name(gps_import_kind kind);
  * line_nos[i]: the record's line number in its source (>= 1): errors name
  *   it, and of several records with one key the highest line number wins.
  * n: number of records (0 is allowed: nothing is merged).
- * replace: false inserts the records whose key ("id", username, url) is new
+ * replace: 0 inserts the records whose key ("id", username, url) is new
  *   and leaves stored records untouched, so re-importing never undoes newer
- *   data; true replaces stored records (pushes through write_audit: strict
+ *   data; nonzero replaces stored records (pushes through write_audit: strict
  *   review mode honoured).
  * On success *counts (may be NULL) holds the numbers of records inserted,
  * replaced (updated, only with replace) and left untouched because already
@@ -632,7 +632,7 @@ typedef struct gps_import_counts
 
 GPS_API gps_status gps_import_records(gps_client *client, gps_import_kind kind,
 									  const char *const *docs, const int64_t *line_nos, size_t n,
-									  bool replace, gps_import_counts *counts,
+									  int replace, gps_import_counts *counts,
 									  int64_t *error_line, gps_error *err);
 
 /*

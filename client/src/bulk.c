@@ -168,7 +168,7 @@ send_rows(PGconn *pg, const char *const *docs, const int64_t *line_nos, size_t n
 
 static void
 run_batch(gpsi_conn *conn, gps_import_kind kind, const char *const *docs,
-		  const int64_t *line_nos, size_t n, bool replace, attempt *a, gps_error *err)
+		  const int64_t *line_nos, size_t n, int replace, attempt *a, gps_error *err)
 {
 	PGconn	   *pg = conn->pg;
 	PGresult   *res;
@@ -257,7 +257,7 @@ gps_import_batch(gps_client *client, gps_import_kind kind, const char *const *do
 				 int64_t *error_line, gps_error *err)
 {
 	gps_import_counts counts;
-	gps_status	st = gps_import_records(client, kind, docs, line_nos, n, false, &counts,
+	gps_status	st = gps_import_records(client, kind, docs, line_nos, n, 0, &counts,
 										error_line, err);
 
 	if (inserted)
@@ -269,7 +269,7 @@ gps_import_batch(gps_client *client, gps_import_kind kind, const char *const *do
 
 gps_status
 gps_import_records(gps_client *client, gps_import_kind kind, const char *const *docs,
-				   const int64_t *line_nos, size_t n, bool replace, gps_import_counts *counts,
+				   const int64_t *line_nos, size_t n, int replace, gps_import_counts *counts,
 				   int64_t *error_line, gps_error *err)
 {
 	if (counts)

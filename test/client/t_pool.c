@@ -612,7 +612,7 @@ test_hammer_permissions(void **state)
 	REQUIRE_FN("gitproxy.remove_user_can_push(text,text)");
 	REQUIRE_FN("gitproxy.remove_user_can_authorise(text,text)");
 	c = open_named("gps-hammer-perm", 1, 4, 120000);
-	snprintf(doc, sizeof(doc), "{\"name\":\"%s\",\"url\":\"https://github.com/finos/%s.git\","
+	snprintf(doc, sizeof(doc), "{\"project\":\"finos\",\"name\":\"%s\",\"url\":\"https://github.com/finos/%s.git\","
 			 "\"users\":{\"canPush\":[],\"canAuthorise\":[]}}", name, name);
 	assert_int_equal(gps_create_repo(c, doc, &stored, &e), GPS_OK);
 	repo_id = t_json_get(stored, "{_id}");

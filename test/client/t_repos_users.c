@@ -97,7 +97,7 @@ test_repos_crud(void **state)
 	assert_null(list);
 
 	/* duplicate url: CONFLICT */
-	snprintf(dup, sizeof(dup), "{\"name\":\"%s-dup\",\"url\":\"%s\"}", name, url);
+	snprintf(dup, sizeof(dup), "{\"project\":\"finos\",\"name\":\"%s-dup\",\"url\":\"%s\"}", name, url);
 	assert_error(gps_create_repo(c, dup, &doc, &e), &e, GPS_CONFLICT, "23505", NULL);
 	assert_null(doc);
 
