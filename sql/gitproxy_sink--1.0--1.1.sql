@@ -46,6 +46,14 @@ COMMENT ON FUNCTION gitproxy.create_user(json) IS
 COMMENT ON FUNCTION gitproxy.update_user(json) IS
   'Sink method updateUser(user). Upsert-merge: selects the user by "_id" (exact match) when the argument has one, else by its lower-cased "username"; sets every given key over the stored ones (shallow: given keys win, JSON null is stored, publicKeys replaced whole; username/email lower-cased; password stored as given). {"$unset": ["key", ...]} removes keys (not _id or username). Given fields pass the user check of create_user. When nothing is selected the argument is inserted as a new user (its non-empty string _id kept exactly; publicKeys not added); it then needs a username. Errors: 22004 NULL; 22023 not an object, neither _id nor username, bad username, a field of the wrong type (the detail names it), bad "$unset" or other "$"-key, bad publicKeys; 23505 the username or non-empty email belongs to another user, or "SSH key already in use by user ''<name>''"; nothing is changed on error.';
 
+-- One word for one thing (issue 10): "pending" is the review queue
+-- (pending_pushes, the rollups' pending); get_pushes without a query applies
+-- git-proxy's default listing filter, which also returns rejected and
+-- canceled pushes.
+COMMENT ON INDEX gitproxy.pushes_pending_idx IS 'git-proxy''s default listing filter of getPushes() (error false, blocked true, allowPush false, authorised false, type push; it also returns rejected and canceled pushes), newest first';
+COMMENT ON FUNCTION gitproxy.get_pushes(json, integer, text) IS
+  'Sink method getPushes(query). NULL or JSON null query = git-proxy''s default listing filter {"error":false,"blocked":true,"allowPush":false,"authorised":false,"type":"push"} (it also returns rejected and canceled pushes; the review queue is the pending_pushes view); {} matches every row. Filter: AND of keys, JSON-type-strict equality, dotted paths, array contains, {"$regex":src,"$options":"i"}. Ordered by timestamp (epoch ms) descending then id descending; non-numeric timestamps last. Returns documents without _id, each with an opaque keyset cursor that resumes after that row; limit NULL returns all rows. Errors: 22023 bad query (not an object, empty or $-prefixed key, unsupported operator), bad cursor or negative limit.';
+
 -- Imports never undo newer data (issue 10): by default a re-run inserts the
 -- records whose key is new and leaves stored ones untouched (skipped);
 -- replacing is the explicit parameter replace.

@@ -304,8 +304,9 @@ GPS_API gps_status gps_cancel(gps_client *client, const char *id, char **result_
 /*
  * getPushes(query) -> gitproxy.get_pushes(query json, "limit" integer,
  * cursor text), one page.
- * query_json: NULL (or "null") = the default filter {"error":false,
- *   "blocked":true,"allowPush":false,"authorised":false,"type":"push"};
+ * query_json: NULL (or "null") = git-proxy's default listing filter
+ *   {"error":false,"blocked":true,"allowPush":false,"authorised":false,
+ *   "type":"push"} (it also returns rejected and canceled pushes);
  *   "{}" matches every record; otherwise an object of equality conditions
  *   (AND, JSON-type strict, dotted paths, array contains,
  *   {"$regex":"src","$options":"i"}).

@@ -404,7 +404,9 @@ const cli_command cli_commands[] = {
 	 run_cancel, 0},
 	{"get-pushes", "[QUERY] [--limit N] [--cursor CURSOR]",
 	 "getPushes: print {\"pushes\":[...],\"cursor\":...}, newest first",
-	 "Without QUERY the default filter (pushes waiting for review) applies; {} lists every record.\n"
+	 "Without QUERY git-proxy's default listing filter applies ({\"error\":false,\"blocked\":true,\n"
+	 "\"allowPush\":false,\"authorised\":false,\"type\":\"push\"}: it also returns rejected and\n"
+	 "canceled pushes); {} lists every record.\n"
 	 "With --limit, \"cursor\" is non-null when more pushes follow: pass it to --cursor for the next page.\n"
 	 JSON_NOTE, 0, 1, {"--limit", "--cursor"}, true, run_get_pushes, 0x1},
 	{"get-pushes-for-user-profile", "EMAILS USERNAME",
