@@ -33,14 +33,17 @@ ifeq ($(with_icu),yes)
 SHLIB_LINK += $(ICU_LIBS)
 endif
 
-.PHONY: client client-install client-clean
+.PHONY: client client-install client-uninstall client-clean
 all: client
 install: client-install
+uninstall: client-uninstall
 clean: client-clean
 
 client:
 	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) WERROR=$(WERROR)
 client-install:
 	$(MAKE) -C client install PG_CONFIG=$(PG_CONFIG) DESTDIR=$(DESTDIR)
+client-uninstall:
+	$(MAKE) -C client uninstall PG_CONFIG=$(PG_CONFIG) DESTDIR=$(DESTDIR)
 client-clean:
 	$(MAKE) -C client clean
