@@ -1,7 +1,7 @@
 /*
- * bulk.c - gps_import_batch: one batch of a bulk import on one pooled
- * connection, following the extension's staging contract (README "Bulk
- * import"):
+ * bulk.c - gps_import_records / gps_import_batch: one batch of a bulk
+ * import on one pooled connection, following the extension's staging
+ * contract (docs/import.md):
  *
  *   once per connection (outside the batch transaction, so that a failed
  *   batch does not take it away):
