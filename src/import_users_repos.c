@@ -178,7 +178,7 @@ gps_import_user_doc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("username must be a non-empty string"),
-				 errdetail("Imported users are matched by username.")));
+				 errdetail("Field \"username\" is required in every user and must be a non-empty string.")));
 	gps_obj_begin(&b);
 	gps_user_fix_keys(jb, &b, &username, &email);
 	if (!gps_jsonb_get(jb, "publicKeys", &v) || v.type == jbvNull)

@@ -233,13 +233,13 @@ check_line(char *line, size_t len, char *msg, size_t msglen)
 
 	if (memchr(line, '\0', len) != NULL)
 	{
-		snprintf(msg, msglen, "NUL byte at offset %ld (not valid JSON)",
+		snprintf(msg, msglen, "NUL byte at byte offset %ld (not valid JSON)",
 				 (long) ((char *) memchr(line, '\0', len) - line));
 		return msg;
 	}
 	if ((bad = cli_utf8_invalid_at((const unsigned char *) line, len)) >= 0)
 	{
-		snprintf(msg, msglen, "invalid UTF-8 at offset %ld", bad);
+		snprintf(msg, msglen, "invalid UTF-8 at byte offset %ld", bad);
 		return msg;
 	}
 	if (cli_json_validate(line, msg + 16, msglen - 16) != 0)
