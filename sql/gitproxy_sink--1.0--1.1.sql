@@ -135,3 +135,34 @@ ALTER TABLE gitproxy.repo_push_rollups
 COMMENT ON COLUMN gitproxy.repo_push_rollups.url_digest IS 'gitproxy.text_digest(url): the primary key (a canonical URL can be longer than a btree entry)';
 ALTER TABLE gitproxy.repo_push_rollups DROP CONSTRAINT repo_push_rollups_pkey;
 ALTER TABLE gitproxy.repo_push_rollups ADD CONSTRAINT repo_push_rollups_pkey PRIMARY KEY (url_digest);
+
+-- The functions that enforce the limits say so in their descriptions: the
+-- sentence is appended to whatever description the sections above left.
+DO $do$
+DECLARE
+  f record;
+BEGIN
+  FOR f IN SELECT * FROM (VALUES
+    ('gitproxy.write_audit(json)'::pg_catalog.regprocedure,
+     '22001 ''push "id" is too long'' (over 8192 bytes), ''push "url" is too long'' or ''push "userEmail" is too long'' (over 8192 bytes); nothing written.'),
+    ('gitproxy.import_pushes()', '22001 as write_audit for an id, url or userEmail over 8192 bytes, with the line.'),
+    ('gitproxy.import_stored_doc(text,bigint)', '22001 as write_audit for an id, url or userEmail over 8192 bytes.'),
+    ('gitproxy.create_repo(json)', '22001 ''repo "url" is too long'' (over 8192 bytes) or ''repo "name" is too long'' (over 1024 bytes); nothing stored.'),
+    ('gitproxy.update_repo(json)', '22001 a url over 8192 bytes or a name over 1024 bytes; nothing changed.'),
+    ('gitproxy.import_repo_doc(text,bigint)', '22001 a url over 8192 bytes or a name over 1024 bytes.'),
+    ('gitproxy.import_repos()', '22001 a url over 8192 bytes or a name over 1024 bytes, with the line.'),
+    ('gitproxy.create_user(json)', '22001 ''user "<field>" is too long'' for a username, email, gitAccount or oidcId over 1024 bytes, ''SSH public key "key" is too long'' for a key over 16384 bytes; nothing stored.'),
+    ('gitproxy.update_user(json)', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes; nothing changed.'),
+    ('gitproxy.import_user_doc(text,bigint)', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes.'),
+    ('gitproxy.import_users()', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes, with the line.'),
+    ('gitproxy.add_public_key(text,json)', '22001 ''SSH public key "key" is too long'' (over 16384 bytes; an RSA-16384 key has about 2,800); nothing written.'),
+    ('gitproxy.session_set(text,json,timestamp with time zone)', '22001 ''session "sid" is too long'' (over 8192 bytes).'),
+    ('gitproxy.record_migration(text)', '22001 ''migration "id" is too long'' (over 8192 bytes).')
+  ) AS v(fn, errors)
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s IS %L', f.fn,
+      pg_catalog.obj_description(f.fn, 'pg_proc') OPERATOR(pg_catalog.||)
+        ' Length limits (README, Limits; lengths in bytes of the stored UTF-8 form): ' OPERATOR(pg_catalog.||) f.errors);
+  END LOOP;
+END
+$do$;
