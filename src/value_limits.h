@@ -16,7 +16,11 @@
 
 #include "postgres.h"
 
-/* Record ids (_id of repos, users and pushes): kept in btree primary keys. */
+/*
+ * Record ids (_id of repos, users and pushes): kept in btree indexes (the
+ * primary keys of repos and users, pushes__id_key) and in URLs of the web
+ * UI, so an opaque _id must stay within this length.
+ */
 #define GPS_RECORD_ID_MAX_BYTES 1024
 
 /* username, user email, gitAccount, oidcId, repo name: btree-indexed. */
