@@ -137,6 +137,13 @@ SELECT count(*) AS applied_after_unrecord FROM gitproxy.get_applied_migrations()
 SELECT test_err(format($$SELECT gitproxy.record_migration('%s')$$, pg_temp.noise('m', 8193)));
 SELECT count(*) AS migrations_with_long_ids FROM gitproxy.migrations WHERE length(id) > 1000;
 
+-- bulk import converts records as the API functions do: the same limits,
+-- with the line at fault
+SELECT test_import_err(format($$SELECT gitproxy.import_stored_doc('{"id": "%s"}', 7)$$, pg_temp.noise('x', 8193)));
+SELECT (gitproxy.import_stored_doc(json_build_object('id', id3k, 'type', type3k)::text, 8)).type IS NULL AS long_type_not_in_column FROM v;
+SELECT test_import_err(format($$SELECT gitproxy.import_user_doc('{"username": "i", "publicKeys": [{"key": "ssh-rsa %s"}]}', 9)$$, pg_temp.noise('k', 16377)));
+SELECT test_import_err(format($$SELECT gitproxy.import_repo_doc('{"url": "%s"}', 10)$$, pg_temp.noise('r', 8193)));
+
 -- the look-ups the functions make use the digest and hash indexes
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT doc FROM gitproxy.pushes WHERE id = 'x';
