@@ -21,3 +21,148 @@
 -- == Query and identity semantics: locale-independent case folding ==
 
 -- == Write path: storage, rollups, listing projection ==
+
+-- == Long values ==
+-- (issue 9 §5) A btree index entry holds at most about 2,700 bytes, so text
+-- that can be longer is indexed through a digest or a hash index instead of
+-- itself, and each text value has a documented limit (README, "Limits")
+-- that the API functions enforce with 22001 naming the field:
+--   unique values that can be long: a PRIMARY KEY (or unique index) on the
+--     SHA-256 digest (gitproxy.text_digest) of the value, kept in a
+--     generated column, so ON CONFLICT and replica identity still work;
+--   equality look-ups of values that can be long: hash indexes (any length);
+--   sorted listings: the first 512 characters of the push id (ordering by
+--     (ts, left(id, 512), id) is ordering by (ts, id) under COLLATE "C");
+--   values bounded by a limit that fits (usernames, e-mails, gitAccount,
+--     oidcId, repo names, record _ids: 1 KiB) keep their btree indexes.
+
+CREATE FUNCTION gitproxy.text_digest(t text) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'gps_text_digest'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gitproxy.text_digest(text) IS
+  'SHA-256 (32 bytes) of the text''s bytes in the database encoding: the key of the unique indexes on values too long for a btree entry (push id, session id, migration id, SSH key, repo url, canonical url). Look up through it as WHERE <col>_digest = gitproxy.text_digest($1) AND <col> = $1. Errors: none (NULL gives NULL).';
+REVOKE ALL ON FUNCTION gitproxy.text_digest(text) FROM PUBLIC;
+
+-- pushes: id unique through its digest; id, url and userEmail look-ups
+-- through hash indexes; listings sort on (ts, left(id, 512)) then id.
+-- The type column holds doc.type only up to 256 bytes (longer types are
+-- matched in the document), so the type listing index fits.
+ALTER TABLE gitproxy.pushes
+  ADD COLUMN id_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(id)) STORED;
+COMMENT ON COLUMN gitproxy.pushes.id_digest IS 'gitproxy.text_digest(id): the primary key (id can be longer than a btree entry)';
+ALTER TABLE gitproxy.pushes DROP CONSTRAINT pushes_pkey;
+ALTER TABLE gitproxy.pushes ADD CONSTRAINT pushes_pkey PRIMARY KEY (id_digest);
+COMMENT ON CONSTRAINT pushes_pkey ON gitproxy.pushes IS 'one push per id, through the digest of the id';
+CREATE INDEX pushes_id_idx ON gitproxy.pushes USING hash (id);
+COMMENT ON INDEX gitproxy.pushes_id_idx IS 'get_push, decisions, delete_push, imports and push_history: id = $1 for ids of any length';
+UPDATE gitproxy.pushes SET type = NULL WHERE pg_catalog.octet_length(type) OPERATOR(pg_catalog.>) 256;
+COMMENT ON COLUMN gitproxy.pushes.type IS 'doc.type when a JSON string of at most 256 bytes (longer types are matched in doc); listing filter';
+DROP INDEX gitproxy.pushes_listing_idx;
+CREATE INDEX pushes_listing_idx ON gitproxy.pushes (ts DESC, pg_catalog.left(id, 512) DESC);
+COMMENT ON INDEX gitproxy.pushes_listing_idx IS 'get_pushes({}) newest first: ORDER BY ts DESC, left(id, 512) DESC, id DESC';
+DROP INDEX gitproxy.pushes_type_listing_idx;
+CREATE INDEX pushes_type_listing_idx ON gitproxy.pushes (type, ts DESC, pg_catalog.left(id, 512) DESC);
+COMMENT ON INDEX gitproxy.pushes_type_listing_idx IS 'get_pushes({"type": ...}) newest first';
+DROP INDEX gitproxy.pushes_pending_idx;
+CREATE INDEX pushes_pending_idx ON gitproxy.pushes (ts DESC, pg_catalog.left(id, 512) DESC)
+  WHERE type OPERATOR(pg_catalog.=) 'push' AND error OPERATOR(pg_catalog.=) false
+    AND blocked OPERATOR(pg_catalog.=) true AND allow_push OPERATOR(pg_catalog.=) false
+    AND authorised OPERATOR(pg_catalog.=) false;
+COMMENT ON INDEX gitproxy.pushes_pending_idx IS 'the default getPushes() filter: pushes waiting for review, newest first';
+DROP INDEX gitproxy.pushes_url_idx;
+CREATE INDEX pushes_url_idx ON gitproxy.pushes USING hash (url);
+COMMENT ON INDEX gitproxy.pushes_url_idx IS 'get_pushes({"url": ...})';
+DROP INDEX gitproxy.pushes_user_email_idx;
+CREATE INDEX pushes_user_email_idx ON gitproxy.pushes USING hash (user_email);
+COMMENT ON INDEX gitproxy.pushes_user_email_idx IS 'get_pushes({"userEmail": ...}) and the author condition of get_pushes_for_user_profile';
+DROP INDEX gitproxy.pushes_canonical_url_idx;
+CREATE INDEX pushes_canonical_url_idx ON gitproxy.pushes
+  (gitproxy.text_digest(gitproxy.canonical_remote_url(url)), ts)
+  WHERE type OPERATOR(pg_catalog.=) 'push';
+COMMENT ON INDEX gitproxy.pushes_canonical_url_idx IS 'latest push per canonical URL (rollup maintenance and rebuild), keyed by the digest of the canonical URL';
+DROP INDEX gitproxy.pushes_canonical_url_pending_idx;
+CREATE INDEX pushes_canonical_url_pending_idx ON gitproxy.pushes
+  (gitproxy.text_digest(gitproxy.canonical_remote_url(url)), ts)
+  WHERE type OPERATOR(pg_catalog.=) 'push'
+    AND error IS NOT TRUE AND rejected IS NOT TRUE AND canceled IS NOT TRUE
+    AND authorised IS NOT TRUE AND (blocked IS TRUE OR allow_push IS NOT TRUE);
+COMMENT ON INDEX gitproxy.pushes_canonical_url_pending_idx IS 'latest pending push per canonical URL (rollup maintenance), keyed by the digest of the canonical URL';
+DROP INDEX gitproxy.pushes_reviewer_idx;
+CREATE INDEX pushes_reviewer_idx ON gitproxy.pushes USING hash (gitproxy.fold_case(
+    CASE WHEN pg_catalog.jsonb_typeof(doc OPERATOR(pg_catalog.#>) '{attestation,reviewer,username}') OPERATOR(pg_catalog.=) 'string'
+         THEN doc OPERATOR(pg_catalog.#>>) '{attestation,reviewer,username}' END))
+  WHERE type OPERATOR(pg_catalog.=) 'push';
+COMMENT ON INDEX gitproxy.pushes_reviewer_idx IS 'case-folded attestation.reviewer.username of pushes (get_pushes_for_user_profile), any length';
+
+DROP INDEX gitproxy.decision_log_push_idx;
+CREATE INDEX decision_log_push_idx ON gitproxy.decision_log USING hash (push_id);
+COMMENT ON INDEX gitproxy.decision_log_push_idx IS 'the decisions of one push (push_id = $1), ids of any length';
+
+-- repos: url unique through its digest (the primary key stays _id).
+ALTER TABLE gitproxy.repos DROP CONSTRAINT repos_url_key;
+CREATE UNIQUE INDEX repos_url_key ON gitproxy.repos (gitproxy.text_digest(url));
+COMMENT ON INDEX gitproxy.repos_url_key IS 'one repo per url (git-proxy R13: concurrent creates of one url cannot both succeed), through the digest of the url';
+CREATE INDEX repos_url_idx ON gitproxy.repos USING hash (url);
+COMMENT ON INDEX gitproxy.repos_url_idx IS 'get_repo_by_url, get_repos({"url": ...}) and imports: url = $1 for urls of any length';
+
+-- user_public_keys: one owner per key text through its digest.
+ALTER TABLE gitproxy.user_public_keys
+  ADD COLUMN key_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(key)) STORED;
+COMMENT ON COLUMN gitproxy.user_public_keys.key_digest IS 'gitproxy.text_digest(key): the primary key (an RSA-16384 key is longer than a btree entry)';
+ALTER TABLE gitproxy.user_public_keys DROP CONSTRAINT user_public_keys_pkey;
+ALTER TABLE gitproxy.user_public_keys ADD CONSTRAINT user_public_keys_pkey PRIMARY KEY (key_digest);
+COMMENT ON CONSTRAINT user_public_keys_pkey ON gitproxy.user_public_keys IS 'a key text belongs to at most one user, through the digest of the key';
+
+-- migrations and sessions: ids unique through their digests.
+ALTER TABLE gitproxy.migrations
+  ADD COLUMN id_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(id)) STORED;
+COMMENT ON COLUMN gitproxy.migrations.id_digest IS 'gitproxy.text_digest(id): the primary key';
+ALTER TABLE gitproxy.migrations DROP CONSTRAINT migrations_pkey;
+ALTER TABLE gitproxy.migrations ADD CONSTRAINT migrations_pkey PRIMARY KEY (id_digest);
+
+ALTER TABLE gitproxy.sessions
+  ADD COLUMN sid_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(sid)) STORED;
+COMMENT ON COLUMN gitproxy.sessions.sid_digest IS 'gitproxy.text_digest(sid): the primary key';
+ALTER TABLE gitproxy.sessions DROP CONSTRAINT sessions_pkey;
+ALTER TABLE gitproxy.sessions ADD CONSTRAINT sessions_pkey PRIMARY KEY (sid_digest);
+DROP INDEX gitproxy.sessions_user_id_idx;
+CREATE INDEX sessions_user_id_idx ON gitproxy.sessions USING hash (user_id);
+COMMENT ON INDEX gitproxy.sessions_user_id_idx IS 'session_destroy_user: every session of one user (passport user of any length)';
+
+-- repo_push_rollups: one row per canonical URL through its digest.
+ALTER TABLE gitproxy.repo_push_rollups
+  ADD COLUMN url_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(url)) STORED;
+COMMENT ON COLUMN gitproxy.repo_push_rollups.url_digest IS 'gitproxy.text_digest(url): the primary key (a canonical URL can be longer than a btree entry)';
+ALTER TABLE gitproxy.repo_push_rollups DROP CONSTRAINT repo_push_rollups_pkey;
+ALTER TABLE gitproxy.repo_push_rollups ADD CONSTRAINT repo_push_rollups_pkey PRIMARY KEY (url_digest);
+
+-- The functions that enforce the limits say so in their descriptions: the
+-- sentence is appended to whatever description the sections above left.
+DO $do$
+DECLARE
+  f record;
+BEGIN
+  FOR f IN SELECT * FROM (VALUES
+    ('gitproxy.write_audit(json)'::pg_catalog.regprocedure,
+     '22001 ''push "id" is too long'' (over 8192 bytes), ''push "url" is too long'' or ''push "userEmail" is too long'' (over 8192 bytes); nothing written.'),
+    ('gitproxy.import_pushes()', '22001 as write_audit for an id, url or userEmail over 8192 bytes, with the line.'),
+    ('gitproxy.import_stored_doc(text,bigint)', '22001 as write_audit for an id, url or userEmail over 8192 bytes.'),
+    ('gitproxy.create_repo(json)', '22001 ''repo "url" is too long'' (over 8192 bytes) or ''repo "name" is too long'' (over 1024 bytes); nothing stored.'),
+    ('gitproxy.update_repo(json)', '22001 a url over 8192 bytes or a name over 1024 bytes; nothing changed.'),
+    ('gitproxy.import_repo_doc(text,bigint)', '22001 a url over 8192 bytes or a name over 1024 bytes.'),
+    ('gitproxy.import_repos()', '22001 a url over 8192 bytes or a name over 1024 bytes, with the line.'),
+    ('gitproxy.create_user(json)', '22001 ''user "<field>" is too long'' for a username, email, gitAccount or oidcId over 1024 bytes, ''SSH public key "key" is too long'' for a key over 16384 bytes; nothing stored.'),
+    ('gitproxy.update_user(json)', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes; nothing changed.'),
+    ('gitproxy.import_user_doc(text,bigint)', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes.'),
+    ('gitproxy.import_users()', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes, with the line.'),
+    ('gitproxy.add_public_key(text,json)', '22001 ''SSH public key "key" is too long'' (over 16384 bytes; an RSA-16384 key has about 2,800); nothing written.'),
+    ('gitproxy.session_set(text,json,timestamp with time zone)', '22001 ''session "sid" is too long'' (over 8192 bytes).'),
+    ('gitproxy.record_migration(text)', '22001 ''migration "id" is too long'' (over 8192 bytes).')
+  ) AS v(fn, errors)
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s IS %L', f.fn,
+      pg_catalog.obj_description(f.fn, 'pg_proc') OPERATOR(pg_catalog.||)
+        ' Length limits (README, Limits; lengths in bytes of the stored UTF-8 form): ' OPERATOR(pg_catalog.||) f.errors);
+  END LOOP;
+END
+$do$;

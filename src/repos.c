@@ -27,6 +27,7 @@
 #include "query_filter.h"
 #include "repos.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_get_repos);
 PG_FUNCTION_INFO_V1(gps_get_repo);
@@ -211,6 +212,19 @@ gps_repo_key_is_falsy(Jsonb *doc, const char *key)
 	}
 }
 
+/* (repos.h) */
+void
+gps_repo_check_lengths(Jsonb *doc)
+{
+	JsonbValue	v;
+
+	if (gps_jsonb_get(doc, "url", &v) && v.type == jbvString)
+		gps_check_length("repo", "url", v.val.string.len, GPS_URL_MAX_BYTES);
+	/* lower(name) is btree-indexed */
+	if (gps_jsonb_get(doc, "name", &v) && v.type == jbvString)
+		gps_check_length("repo", "name", v.val.string.len, GPS_NAME_MAX_BYTES);
+}
+
 /* The document's top-level string `key` (stored form), or NULL. */
 static char *
 string_key(Jsonb *doc, const char *key)
@@ -323,6 +337,7 @@ gps_create_repo(PG_FUNCTION_ARGS)
 
 	gps_require_object(doc, "repo");
 	id = gps_doc_insert_id(doc, "repo");
+	gps_repo_check_lengths(doc);
 	url = string_key(doc, "url");
 
 	gps_obj_begin(&b);
@@ -406,6 +421,7 @@ gps_update_repo(PG_FUNCTION_ARGS)
 	gps_patch_parse(patch, &p, "repo", protected_keys);
 	if (!p.has_id || p.id == NULL || (p.nset == 0 && p.unset == NIL))
 		PG_RETURN_VOID();
+	gps_repo_check_lengths(patch);
 
 	gps_obj_begin(&b);
 	if (gps_jsonb_get(patch, "users", &users))
