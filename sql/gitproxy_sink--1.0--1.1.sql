@@ -19,18 +19,18 @@
 -- == Data fidelity: opaque ids, imports, one validation per record kind ==
 
 -- Record ids are opaque strings (issue 10): any non-empty string _id is kept
--- exactly (NeDB's 16-character ids, ObjectIds, UUIDs) up to 255 bytes.
+-- exactly (NeDB's 16-character ids, ObjectIds, UUIDs) up to 1,024 bytes (value_limits.h).
 ALTER TABLE gitproxy.repos DROP CONSTRAINT repos__id_format;
 ALTER TABLE gitproxy.repos ADD CONSTRAINT repos__id_opaque
-  CHECK (_id OPERATOR(pg_catalog.<>) '' AND pg_catalog.octet_length(_id) OPERATOR(pg_catalog.<=) 255);
+  CHECK (_id OPERATOR(pg_catalog.<>) '' AND pg_catalog.octet_length(_id) OPERATOR(pg_catalog.<=) 1024);
 ALTER TABLE gitproxy.users DROP CONSTRAINT users__id_format;
 ALTER TABLE gitproxy.users ADD CONSTRAINT users__id_opaque
-  CHECK (_id OPERATOR(pg_catalog.<>) '' AND pg_catalog.octet_length(_id) OPERATOR(pg_catalog.<=) 255);
+  CHECK (_id OPERATOR(pg_catalog.<>) '' AND pg_catalog.octet_length(_id) OPERATOR(pg_catalog.<=) 1024);
 ALTER TABLE gitproxy.pushes ADD CONSTRAINT pushes__id_opaque
-  CHECK (_id OPERATOR(pg_catalog.<>) '' AND pg_catalog.octet_length(_id) OPERATOR(pg_catalog.<=) 255);
-COMMENT ON COLUMN gitproxy.pushes._id IS 'record id, an opaque string kept exactly as an import gave it (1 to 255 bytes); generated ones are 24 hex characters, 4 bytes of epoch seconds then 8 random bytes (ObjectId layout)';
-COMMENT ON COLUMN gitproxy.repos._id IS 'record id, an opaque string kept exactly as given (1 to 255 bytes: NeDB ids, MongoDB ObjectIds, UUIDs); generated ones are 24 lowercase hex characters, 4 bytes of epoch seconds then 8 random bytes (ObjectId layout)';
-COMMENT ON COLUMN gitproxy.users._id IS 'record id, an opaque string kept exactly as given (1 to 255 bytes: NeDB ids, MongoDB ObjectIds, UUIDs); generated ones are 24 lowercase hex characters, 4 bytes of epoch seconds then 8 random bytes (ObjectId layout)';
+  CHECK (_id OPERATOR(pg_catalog.<>) '' AND pg_catalog.octet_length(_id) OPERATOR(pg_catalog.<=) 1024);
+COMMENT ON COLUMN gitproxy.pushes._id IS 'record id, an opaque string kept exactly as an import gave it (1 to 1,024 bytes); generated ones are 24 hex characters, 4 bytes of epoch seconds then 8 random bytes (ObjectId layout)';
+COMMENT ON COLUMN gitproxy.repos._id IS 'record id, an opaque string kept exactly as given (1 to 1,024 bytes: NeDB ids, MongoDB ObjectIds, UUIDs); generated ones are 24 lowercase hex characters, 4 bytes of epoch seconds then 8 random bytes (ObjectId layout)';
+COMMENT ON COLUMN gitproxy.users._id IS 'record id, an opaque string kept exactly as given (1 to 1,024 bytes: NeDB ids, MongoDB ObjectIds, UUIDs); generated ones are 24 lowercase hex characters, 4 bytes of epoch seconds then 8 random bytes (ObjectId layout)';
 COMMENT ON COLUMN gitproxy.pending_pushes.record_id IS 'record id (_id, an opaque string)';
 
 COMMENT ON FUNCTION gitproxy.derive_created_at(text) IS
@@ -38,11 +38,11 @@ COMMENT ON FUNCTION gitproxy.derive_created_at(text) IS
 COMMENT ON FUNCTION gitproxy.get_repo_by_id(text) IS
   'Sink method getRepoById(_id). The repo with exactly that _id (ids are opaque strings, compared exactly), or NULL when absent (MongoDB would throw for a malformed id; the contract asks for NULL).';
 COMMENT ON FUNCTION gitproxy.create_repo(json) IS
-  'Sink method createRepo(repo). Stores {"project", "name", "url", "users", ...} with every key it has (e.g. "proxyURL": ""), in one statement, and returns the stored repo with "_id". The repo check shared with update_repo and import_repos: "project" a string (may be empty), "name" and "url" non-empty strings (what git-proxy always sends); every other key kept. A non-empty string "_id" is kept exactly as given (up to 255 bytes); an absent, null or empty one is generated (24 hex characters). dateCreated and lastModified, when absent or falsy, are both set to the current time as an ISO-8601 string with milliseconds, UTC (2026-01-02T03:04:05.678Z). users is normalised: canPush and canAuthorise always present (missing or null: []), usernames lower-cased, repeats dropped, order kept (linear time); other keys of users kept. name and project are stored as given. Errors: 22004 NULL; 22023 not an object, a required field missing or of the wrong type (the detail names the field), an _id that is not a string or longer than 255 bytes, users not an object, a list not an array of strings; 23505 ''a repo with url "<url>" already exists'' (or the _id is taken), nothing stored.';
+  'Sink method createRepo(repo). Stores {"project", "name", "url", "users", ...} with every key it has (e.g. "proxyURL": ""), in one statement, and returns the stored repo with "_id". The repo check shared with update_repo and import_repos: "project" a string (may be empty), "name" and "url" non-empty strings (what git-proxy always sends); every other key kept. A non-empty string "_id" is kept exactly as given (up to 1,024 bytes); an absent, null or empty one is generated (24 hex characters). dateCreated and lastModified, when absent or falsy, are both set to the current time as an ISO-8601 string with milliseconds, UTC (2026-01-02T03:04:05.678Z). users is normalised: canPush and canAuthorise always present (missing or null: []), usernames lower-cased, repeats dropped, order kept (linear time); other keys of users kept. name and project are stored as given. Errors: 22004 NULL; 22023 not an object, a required field missing or of the wrong type (the detail names the field), an _id that is not a string; 22001 an _id longer than 1,024 bytes, users not an object, a list not an array of strings; 23505 ''a repo with url "<url>" already exists'' (or the _id is taken), nothing stored.';
 COMMENT ON FUNCTION gitproxy.update_repo(json) IS
   'Sink method updateRepo(repo). "_id" selects the repo (exact match); every other top-level key is set to its value (JSON null is stored as null; objects and arrays replace the old value). Key removal (JavaScript undefined, MongoDB $unset): list the keys in "$unset", e.g. {"_id": "...", "$unset": ["dateCreated", "lastModified"]}. Nothing happens when there is no key besides _id, when _id is missing or not a usable id, or when no repo has it (no upsert). lastModified is not bumped. The given project, name and url pass the repo check of create_repo and cannot be removed; a users value is normalised as by create_repo; removing users leaves both lists empty. Errors: 22004 NULL; 22023 not an object, "$unset" not an array of non-empty strings, any other "$"-key, a key both set and in "$unset", "_id", "project", "name" or "url" in "$unset", a bad project/name/url value (the detail names the field), bad users; 23505 the new url belongs to another repo (nothing changed).';
 COMMENT ON FUNCTION gitproxy.create_user(json) IS
-  'Sink method createUser(user). Stores {"username", "password", "gitAccount", "email", "admin", "mustChangePassword", "oidcId"?, "publicKeys"?, ...} with every key it has (password as given, never hashed); username and email lower-cased; publicKeys [] when missing or null; a non-empty string "_id" is kept exactly as given (up to 255 bytes), an absent, null or empty one is generated. The user check shared with update_user and import_users: username a non-empty string (required); email, gitAccount, password, oidcId, displayName, title strings and admin, mustChangePassword booleans when present and not null; every other key kept. Errors: 22004 NULL; 22023 not an object, username missing/empty/not a string, a field of the wrong type (the detail names it), an _id that cannot be kept, publicKeys not an array of {"key": non-empty string, ...}; 23505 ''a user with username "<u>" already exists'', ''a user with email "<e>" already exists'' (non-empty emails are unique), _id taken, or "SSH key already in use by user ''<name>''"; nothing is stored on error.';
+  'Sink method createUser(user). Stores {"username", "password", "gitAccount", "email", "admin", "mustChangePassword", "oidcId"?, "publicKeys"?, ...} with every key it has (password as given, never hashed); username and email lower-cased; publicKeys [] when missing or null; a non-empty string "_id" is kept exactly as given (up to 1,024 bytes), an absent, null or empty one is generated. The user check shared with update_user and import_users: username a non-empty string (required); email, gitAccount, password, oidcId, displayName, title strings and admin, mustChangePassword booleans when present and not null; every other key kept. Errors: 22004 NULL; 22023 not an object, username missing/empty/not a string, a field of the wrong type (the detail names it), an _id that cannot be kept, publicKeys not an array of {"key": non-empty string, ...}; 23505 ''a user with username "<u>" already exists'', ''a user with email "<e>" already exists'' (non-empty emails are unique), _id taken, or "SSH key already in use by user ''<name>''"; nothing is stored on error.';
 COMMENT ON FUNCTION gitproxy.update_user(json) IS
   'Sink method updateUser(user). Upsert-merge: selects the user by "_id" (exact match) when the argument has one, else by its lower-cased "username"; sets every given key over the stored ones (shallow: given keys win, JSON null is stored, publicKeys replaced whole; username/email lower-cased; password stored as given). {"$unset": ["key", ...]} removes keys (not _id or username). Given fields pass the user check of create_user. When nothing is selected the argument is inserted as a new user (its non-empty string _id kept exactly; publicKeys not added); it then needs a username. Errors: 22004 NULL; 22023 not an object, neither _id nor username, bad username, a field of the wrong type (the detail names it), bad "$unset" or other "$"-key, bad publicKeys; 23505 the username or non-empty email belongs to another user, or "SSH key already in use by user ''<name>''"; nothing is changed on error.';
 
@@ -64,7 +64,7 @@ CREATE FUNCTION gitproxy.import_pushes(replace boolean DEFAULT false)
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   ROWS 1;
 COMMENT ON FUNCTION gitproxy.import_pushes(boolean) IS
-  'Bulk import of push records (used by "gitproxy-sink import"; no git-proxy sink method). Reads every row the calling session staged in pg_temp.gitproxy_import_staging (line_no bigint, doc text: one JSON push record per row, as in a JSON-lines file) and returns one row: inserted = new pushes, updated = pushes replaced, skipped = pushes already present and left untouched (each id counted once). Keyed by "id". replace false (default): one set-based statement inserts the pushes whose id is new and leaves every stored push as it is, so re-running a file never undoes newer writes or review decisions. replace true: every record goes through gitproxy.write_audit (replace semantics; strict review mode keeps a decided push''s decision; write_audit''s decision logging applies), in line order. "_id": the record''s own kept exactly (any non-empty string up to 255 bytes; with replace also given to a stored push), a missing, null or empty one generated (a stored push keeps its own); "_id" is never part of the stored document. Several lines with one id: the highest line_no wins. Staged rows are left in place (ON COMMIT DELETE ROWS clears them). Errors (the whole statement fails, nothing of the batch is applied): 22P02 malformed JSON, 22023 "Invalid id" or an "_id" that cannot be kept, 22004 NULL doc or line_no - each with the error context "gitproxy import, line <line_no>"; 22004 replace NULL; 42P01 the staging table does not exist; 42809 it is not a temporary table; 42804 line_no is not bigint or doc not text; 42501 it has row level security; 23505 an "_id" already used by another push, with the error context "gitproxy import, line <line_no>" of the first line that cannot be applied.';
+  'Bulk import of push records (used by "gitproxy-sink import"; no git-proxy sink method). Reads every row the calling session staged in pg_temp.gitproxy_import_staging (line_no bigint, doc text: one JSON push record per row, as in a JSON-lines file) and returns one row: inserted = new pushes, updated = pushes replaced, skipped = pushes already present and left untouched (each id counted once). Keyed by "id". replace false (default): one set-based statement inserts the pushes whose id is new and leaves every stored push as it is, so re-running a file never undoes newer writes or review decisions. replace true: every record goes through gitproxy.write_audit (replace semantics; strict review mode keeps a decided push''s decision; write_audit''s decision logging applies), in line order. "_id": the record''s own kept exactly (any non-empty string up to 1,024 bytes; with replace also given to a stored push), a missing, null or empty one generated (a stored push keeps its own); "_id" is never part of the stored document. Several lines with one id: the highest line_no wins. Staged rows are left in place (ON COMMIT DELETE ROWS clears them). Errors (the whole statement fails, nothing of the batch is applied): 22P02 malformed JSON, 22023 "Invalid id" or an "_id" that cannot be kept, 22004 NULL doc or line_no - each with the error context "gitproxy import, line <line_no>"; 22004 replace NULL; 42P01 the staging table does not exist; 42809 it is not a temporary table; 42804 line_no is not bigint or doc not text; 42501 it has row level security; 23505 an "_id" already used by another push, with the error context "gitproxy import, line <line_no>" of the first line that cannot be applied.';
 REVOKE ALL ON FUNCTION gitproxy.import_pushes(boolean) FROM PUBLIC;
 
 DROP FUNCTION gitproxy.import_users();
@@ -74,7 +74,7 @@ CREATE FUNCTION gitproxy.import_users(replace boolean DEFAULT false)
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   ROWS 1;
 COMMENT ON FUNCTION gitproxy.import_users(boolean) IS
-  'Bulk import of user records (used by "gitproxy-sink import --kind users"; no git-proxy sink method). Merges every row the calling session staged in pg_temp.gitproxy_import_staging (line_no bigint, doc text: one JSON user record per row) into gitproxy.users in one statement and returns one row: inserted = new users, updated = users replaced, skipped = users already present and left untouched (each username counted once). Per record: keyed by the lower-cased "username"; checked and converted as create_user does (the same user check; username and email lower-cased, publicKeys [] when missing or null, password as given). replace false (default): only new usernames are inserted, stored users are left as they are. replace true: a stored user''s document is replaced and it takes the record''s "_id" (its SSH keys follow). "_id": the record''s own kept exactly (any non-empty string up to 255 bytes), else (replace) the stored user''s, else a new one; never part of the stored document. gitproxy.user_public_keys is kept in step by its trigger. Several lines with one username: the highest line_no wins. Staged rows are left in place. Errors (the whole statement fails, nothing of the batch is applied), each with the error context "gitproxy import, line <line_no>" of the line at fault: 22P02 malformed JSON; 22023 not an object, bad username, a field of the wrong type, an "_id" that cannot be kept, bad publicKeys; 22004 NULL doc or line_no; 23505 "SSH key already in use by user ''<name>''" (a key owned by another user), a non-empty email of another user, an "_id" already used by another user. Without line: 22004 replace NULL; 42P01 the staging table does not exist; 42809 it is not a temporary table; 42804 line_no is not bigint or doc not text; 42501 it has row level security.';
+  'Bulk import of user records (used by "gitproxy-sink import --kind users"; no git-proxy sink method). Merges every row the calling session staged in pg_temp.gitproxy_import_staging (line_no bigint, doc text: one JSON user record per row) into gitproxy.users in one statement and returns one row: inserted = new users, updated = users replaced, skipped = users already present and left untouched (each username counted once). Per record: keyed by the lower-cased "username"; checked and converted as create_user does (the same user check; username and email lower-cased, publicKeys [] when missing or null, password as given). replace false (default): only new usernames are inserted, stored users are left as they are. replace true: a stored user''s document is replaced and it takes the record''s "_id" (its SSH keys follow). "_id": the record''s own kept exactly (any non-empty string up to 1,024 bytes), else (replace) the stored user''s, else a new one; never part of the stored document. gitproxy.user_public_keys is kept in step by its trigger. Several lines with one username: the highest line_no wins. Staged rows are left in place. Errors (the whole statement fails, nothing of the batch is applied), each with the error context "gitproxy import, line <line_no>" of the line at fault: 22P02 malformed JSON; 22023 not an object, bad username, a field of the wrong type, an "_id" that cannot be kept, bad publicKeys; 22004 NULL doc or line_no; 23505 "SSH key already in use by user ''<name>''" (a key owned by another user), a non-empty email of another user, an "_id" already used by another user. Without line: 22004 replace NULL; 42P01 the staging table does not exist; 42809 it is not a temporary table; 42804 line_no is not bigint or doc not text; 42501 it has row level security.';
 REVOKE ALL ON FUNCTION gitproxy.import_users(boolean) FROM PUBLIC;
 
 DROP FUNCTION gitproxy.import_repos();
@@ -84,11 +84,11 @@ CREATE FUNCTION gitproxy.import_repos(replace boolean DEFAULT false)
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   ROWS 1;
 COMMENT ON FUNCTION gitproxy.import_repos(boolean) IS
-  'Bulk import of repo records (used by "gitproxy-sink import --kind repos"; no git-proxy sink method). Merges every row the calling session staged in pg_temp.gitproxy_import_staging (line_no bigint, doc text: one JSON repo record per row) into gitproxy.repos in one statement and returns one row: inserted = new repos, updated = repos replaced, skipped = repos already present and left untouched (each url counted once). Per record: keyed by "url" (exact, case-sensitive, as getRepoByUrl); checked and converted as create_repo does (the same repo check: project a string, name and url non-empty strings; users normalised; every other key kept); dateCreated and lastModified kept when the record has them (truthy), else (replace) the stored repo''s when it has them as non-empty strings, else the current time (ISO-8601 with milliseconds, UTC). replace false (default): only new urls are inserted, stored repos are left as they are. replace true: a stored repo''s document is replaced and it takes the record''s "_id". "_id": the record''s own kept exactly (any non-empty string up to 255 bytes), else (replace) the stored repo''s, else a new one; never part of the stored document. Several lines with one url: the highest line_no wins. Staged rows are left in place. Errors (the whole statement fails, nothing of the batch is applied), each with the error context "gitproxy import, line <line_no>" of the line at fault: 22P02 malformed JSON; 22023 not an object, a required field missing or of the wrong type, an "_id" that cannot be kept, bad users; 22004 NULL doc or line_no; 23505 an "_id" already used by a repo with another url. Without line: 22004 replace NULL; 42P01 the staging table does not exist; 42809 it is not a temporary table; 42804 line_no is not bigint or doc not text; 42501 it has row level security.';
+  'Bulk import of repo records (used by "gitproxy-sink import --kind repos"; no git-proxy sink method). Merges every row the calling session staged in pg_temp.gitproxy_import_staging (line_no bigint, doc text: one JSON repo record per row) into gitproxy.repos in one statement and returns one row: inserted = new repos, updated = repos replaced, skipped = repos already present and left untouched (each url counted once). Per record: keyed by "url" (exact, case-sensitive, as getRepoByUrl); checked and converted as create_repo does (the same repo check: project a string, name and url non-empty strings; users normalised; every other key kept); dateCreated and lastModified kept when the record has them (truthy), else (replace) the stored repo''s when it has them as non-empty strings, else the current time (ISO-8601 with milliseconds, UTC). replace false (default): only new urls are inserted, stored repos are left as they are. replace true: a stored repo''s document is replaced and it takes the record''s "_id". "_id": the record''s own kept exactly (any non-empty string up to 1,024 bytes), else (replace) the stored repo''s, else a new one; never part of the stored document. Several lines with one url: the highest line_no wins. Staged rows are left in place. Errors (the whole statement fails, nothing of the batch is applied), each with the error context "gitproxy import, line <line_no>" of the line at fault: 22P02 malformed JSON; 22023 not an object, a required field missing or of the wrong type, an "_id" that cannot be kept, bad users; 22004 NULL doc or line_no; 23505 an "_id" already used by a repo with another url. Without line: 22004 replace NULL; 42P01 the staging table does not exist; 42809 it is not a temporary table; 42804 line_no is not bigint or doc not text; 42501 it has row level security.';
 REVOKE ALL ON FUNCTION gitproxy.import_repos(boolean) FROM PUBLIC;
 
 COMMENT ON FUNCTION gitproxy.import_stored_doc(text, bigint) IS
-  'Internal to gitproxy.import_pushes: one staged JSON line (a push record) converted for storage as write_audit does. push_id = its "id" (stored form); record_id = its "_id" exactly as given (NULL when absent, null or empty); stored_doc = the document without "_id" in stored jsonb form (U+FFFF escape for \u0000 and lone surrogates); type ... rejected = the typed columns of gitproxy.pushes derived from it as write_audit derives them. Errors, each with the error context "gitproxy import, line <line_no>": 22004 doc or line_no NULL; 22P02 malformed JSON; 22023 "Invalid id" (not a JSON object, or "id" missing, not a string or empty), an "_id" that is not a string, longer than 255 bytes or holds NUL/U+FFFF/a lone surrogate. VOLATILE: the merge calls it once per staged row, in FROM.';
+  'Internal to gitproxy.import_pushes: one staged JSON line (a push record) converted for storage as write_audit does. push_id = its "id" (stored form); record_id = its "_id" exactly as given (NULL when absent, null or empty); stored_doc = the document without "_id" in stored jsonb form (U+FFFF escape for \u0000 and lone surrogates); type ... rejected = the typed columns of gitproxy.pushes derived from it as write_audit derives them. Errors, each with the error context "gitproxy import, line <line_no>": 22004 doc or line_no NULL; 22P02 malformed JSON; 22023 "Invalid id" (not a JSON object, or "id" missing, not a string or empty), an "_id" that is not a string or holds NUL/U+FFFF/a lone surrogate; 22001 an "_id" longer than 1,024 bytes. VOLATILE: the merge calls it once per staged row, in FROM.';
 COMMENT ON FUNCTION gitproxy.import_user_doc(text, bigint) IS
   'Internal to gitproxy.import_users: one staged JSON line (a user record) checked and converted as create_user does. username = its "username" lower-cased (the merge key); record_id = its "_id" exactly as given (NULL when absent, null or empty); stored_doc = the document without "_id" in stored jsonb form, username and email lower-cased, publicKeys [] when missing or null. Errors, each with the error context "gitproxy import, line <line_no>": 22004 doc or line_no NULL; 22P02 malformed JSON; 22023 not a JSON object, username missing, not a string or empty, a field of the wrong type, an "_id" that cannot be kept, publicKeys not an array of {"key": non-empty string, ...}, a username or email holding NUL, U+FFFF or a lone surrogate. VOLATILE: the merge calls it once per staged row, in FROM.';
 COMMENT ON FUNCTION gitproxy.import_repo_doc(text, bigint) IS
@@ -97,3 +97,148 @@ COMMENT ON FUNCTION gitproxy.import_repo_doc(text, bigint) IS
 -- == Query and identity semantics: locale-independent case folding ==
 
 -- == Write path: storage, rollups, listing projection ==
+
+-- == Long values ==
+-- (issue 9 §5) A btree index entry holds at most about 2,700 bytes, so text
+-- that can be longer is indexed through a digest or a hash index instead of
+-- itself, and each text value has a documented limit (README, "Limits")
+-- that the API functions enforce with 22001 naming the field:
+--   unique values that can be long: a PRIMARY KEY (or unique index) on the
+--     SHA-256 digest (gitproxy.text_digest) of the value, kept in a
+--     generated column, so ON CONFLICT and replica identity still work;
+--   equality look-ups of values that can be long: hash indexes (any length);
+--   sorted listings: the first 512 characters of the push id (ordering by
+--     (ts, left(id, 512), id) is ordering by (ts, id) under COLLATE "C");
+--   values bounded by a limit that fits (usernames, e-mails, gitAccount,
+--     oidcId, repo names, record _ids: 1 KiB) keep their btree indexes.
+
+CREATE FUNCTION gitproxy.text_digest(t text) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'gps_text_digest'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gitproxy.text_digest(text) IS
+  'SHA-256 (32 bytes) of the text''s bytes in the database encoding: the key of the unique indexes on values too long for a btree entry (push id, session id, migration id, SSH key, repo url, canonical url). Look up through it as WHERE <col>_digest = gitproxy.text_digest($1) AND <col> = $1. Errors: none (NULL gives NULL).';
+REVOKE ALL ON FUNCTION gitproxy.text_digest(text) FROM PUBLIC;
+
+-- pushes: id unique through its digest; id, url and userEmail look-ups
+-- through hash indexes; listings sort on (ts, left(id, 512)) then id.
+-- The type column holds doc.type only up to 256 bytes (longer types are
+-- matched in the document), so the type listing index fits.
+ALTER TABLE gitproxy.pushes
+  ADD COLUMN id_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(id)) STORED;
+COMMENT ON COLUMN gitproxy.pushes.id_digest IS 'gitproxy.text_digest(id): the primary key (id can be longer than a btree entry)';
+ALTER TABLE gitproxy.pushes DROP CONSTRAINT pushes_pkey;
+ALTER TABLE gitproxy.pushes ADD CONSTRAINT pushes_pkey PRIMARY KEY (id_digest);
+COMMENT ON CONSTRAINT pushes_pkey ON gitproxy.pushes IS 'one push per id, through the digest of the id';
+CREATE INDEX pushes_id_idx ON gitproxy.pushes USING hash (id);
+COMMENT ON INDEX gitproxy.pushes_id_idx IS 'get_push, decisions, delete_push, imports and push_history: id = $1 for ids of any length';
+UPDATE gitproxy.pushes SET type = NULL WHERE pg_catalog.octet_length(type) OPERATOR(pg_catalog.>) 256;
+COMMENT ON COLUMN gitproxy.pushes.type IS 'doc.type when a JSON string of at most 256 bytes (longer types are matched in doc); listing filter';
+DROP INDEX gitproxy.pushes_listing_idx;
+CREATE INDEX pushes_listing_idx ON gitproxy.pushes (ts DESC, pg_catalog.left(id, 512) DESC);
+COMMENT ON INDEX gitproxy.pushes_listing_idx IS 'get_pushes({}) newest first: ORDER BY ts DESC, left(id, 512) DESC, id DESC';
+DROP INDEX gitproxy.pushes_type_listing_idx;
+CREATE INDEX pushes_type_listing_idx ON gitproxy.pushes (type, ts DESC, pg_catalog.left(id, 512) DESC);
+COMMENT ON INDEX gitproxy.pushes_type_listing_idx IS 'get_pushes({"type": ...}) newest first';
+DROP INDEX gitproxy.pushes_pending_idx;
+CREATE INDEX pushes_pending_idx ON gitproxy.pushes (ts DESC, pg_catalog.left(id, 512) DESC)
+  WHERE type OPERATOR(pg_catalog.=) 'push' AND error OPERATOR(pg_catalog.=) false
+    AND blocked OPERATOR(pg_catalog.=) true AND allow_push OPERATOR(pg_catalog.=) false
+    AND authorised OPERATOR(pg_catalog.=) false;
+COMMENT ON INDEX gitproxy.pushes_pending_idx IS 'the default getPushes() filter: pushes waiting for review, newest first';
+DROP INDEX gitproxy.pushes_url_idx;
+CREATE INDEX pushes_url_idx ON gitproxy.pushes USING hash (url);
+COMMENT ON INDEX gitproxy.pushes_url_idx IS 'get_pushes({"url": ...})';
+DROP INDEX gitproxy.pushes_user_email_idx;
+CREATE INDEX pushes_user_email_idx ON gitproxy.pushes USING hash (user_email);
+COMMENT ON INDEX gitproxy.pushes_user_email_idx IS 'get_pushes({"userEmail": ...}) and the author condition of get_pushes_for_user_profile';
+DROP INDEX gitproxy.pushes_canonical_url_idx;
+CREATE INDEX pushes_canonical_url_idx ON gitproxy.pushes
+  (gitproxy.text_digest(gitproxy.canonical_remote_url(url)), ts)
+  WHERE type OPERATOR(pg_catalog.=) 'push';
+COMMENT ON INDEX gitproxy.pushes_canonical_url_idx IS 'latest push per canonical URL (rollup maintenance and rebuild), keyed by the digest of the canonical URL';
+DROP INDEX gitproxy.pushes_canonical_url_pending_idx;
+CREATE INDEX pushes_canonical_url_pending_idx ON gitproxy.pushes
+  (gitproxy.text_digest(gitproxy.canonical_remote_url(url)), ts)
+  WHERE type OPERATOR(pg_catalog.=) 'push'
+    AND error IS NOT TRUE AND rejected IS NOT TRUE AND canceled IS NOT TRUE
+    AND authorised IS NOT TRUE AND (blocked IS TRUE OR allow_push IS NOT TRUE);
+COMMENT ON INDEX gitproxy.pushes_canonical_url_pending_idx IS 'latest pending push per canonical URL (rollup maintenance), keyed by the digest of the canonical URL';
+DROP INDEX gitproxy.pushes_reviewer_idx;
+CREATE INDEX pushes_reviewer_idx ON gitproxy.pushes USING hash (gitproxy.fold_case(
+    CASE WHEN pg_catalog.jsonb_typeof(doc OPERATOR(pg_catalog.#>) '{attestation,reviewer,username}') OPERATOR(pg_catalog.=) 'string'
+         THEN doc OPERATOR(pg_catalog.#>>) '{attestation,reviewer,username}' END))
+  WHERE type OPERATOR(pg_catalog.=) 'push';
+COMMENT ON INDEX gitproxy.pushes_reviewer_idx IS 'case-folded attestation.reviewer.username of pushes (get_pushes_for_user_profile), any length';
+
+DROP INDEX gitproxy.decision_log_push_idx;
+CREATE INDEX decision_log_push_idx ON gitproxy.decision_log USING hash (push_id);
+COMMENT ON INDEX gitproxy.decision_log_push_idx IS 'the decisions of one push (push_id = $1), ids of any length';
+
+-- repos: url unique through its digest (the primary key stays _id).
+ALTER TABLE gitproxy.repos DROP CONSTRAINT repos_url_key;
+CREATE UNIQUE INDEX repos_url_key ON gitproxy.repos (gitproxy.text_digest(url));
+COMMENT ON INDEX gitproxy.repos_url_key IS 'one repo per url (git-proxy R13: concurrent creates of one url cannot both succeed), through the digest of the url';
+CREATE INDEX repos_url_idx ON gitproxy.repos USING hash (url);
+COMMENT ON INDEX gitproxy.repos_url_idx IS 'get_repo_by_url, get_repos({"url": ...}) and imports: url = $1 for urls of any length';
+
+-- user_public_keys: one owner per key text through its digest.
+ALTER TABLE gitproxy.user_public_keys
+  ADD COLUMN key_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(key)) STORED;
+COMMENT ON COLUMN gitproxy.user_public_keys.key_digest IS 'gitproxy.text_digest(key): the primary key (an RSA-16384 key is longer than a btree entry)';
+ALTER TABLE gitproxy.user_public_keys DROP CONSTRAINT user_public_keys_pkey;
+ALTER TABLE gitproxy.user_public_keys ADD CONSTRAINT user_public_keys_pkey PRIMARY KEY (key_digest);
+COMMENT ON CONSTRAINT user_public_keys_pkey ON gitproxy.user_public_keys IS 'a key text belongs to at most one user, through the digest of the key';
+
+-- migrations and sessions: ids unique through their digests.
+ALTER TABLE gitproxy.migrations
+  ADD COLUMN id_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(id)) STORED;
+COMMENT ON COLUMN gitproxy.migrations.id_digest IS 'gitproxy.text_digest(id): the primary key';
+ALTER TABLE gitproxy.migrations DROP CONSTRAINT migrations_pkey;
+ALTER TABLE gitproxy.migrations ADD CONSTRAINT migrations_pkey PRIMARY KEY (id_digest);
+
+ALTER TABLE gitproxy.sessions
+  ADD COLUMN sid_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(sid)) STORED;
+COMMENT ON COLUMN gitproxy.sessions.sid_digest IS 'gitproxy.text_digest(sid): the primary key';
+ALTER TABLE gitproxy.sessions DROP CONSTRAINT sessions_pkey;
+ALTER TABLE gitproxy.sessions ADD CONSTRAINT sessions_pkey PRIMARY KEY (sid_digest);
+DROP INDEX gitproxy.sessions_user_id_idx;
+CREATE INDEX sessions_user_id_idx ON gitproxy.sessions USING hash (user_id);
+COMMENT ON INDEX gitproxy.sessions_user_id_idx IS 'session_destroy_user: every session of one user (passport user of any length)';
+
+-- repo_push_rollups: one row per canonical URL through its digest.
+ALTER TABLE gitproxy.repo_push_rollups
+  ADD COLUMN url_digest bytea GENERATED ALWAYS AS (gitproxy.text_digest(url)) STORED;
+COMMENT ON COLUMN gitproxy.repo_push_rollups.url_digest IS 'gitproxy.text_digest(url): the primary key (a canonical URL can be longer than a btree entry)';
+ALTER TABLE gitproxy.repo_push_rollups DROP CONSTRAINT repo_push_rollups_pkey;
+ALTER TABLE gitproxy.repo_push_rollups ADD CONSTRAINT repo_push_rollups_pkey PRIMARY KEY (url_digest);
+
+-- The functions that enforce the limits say so in their descriptions: the
+-- sentence is appended to whatever description the sections above left.
+DO $do$
+DECLARE
+  f record;
+BEGIN
+  FOR f IN SELECT * FROM (VALUES
+    ('gitproxy.write_audit(json)'::pg_catalog.regprocedure,
+     '22001 ''push "id" is too long'' (over 8192 bytes), ''push "url" is too long'' or ''push "userEmail" is too long'' (over 8192 bytes); nothing written.'),
+    ('gitproxy.import_pushes(boolean)', '22001 as write_audit for an id, url or userEmail over 8192 bytes, with the line.'),
+    ('gitproxy.import_stored_doc(text,bigint)', '22001 as write_audit for an id, url or userEmail over 8192 bytes.'),
+    ('gitproxy.create_repo(json)', '22001 ''repo "url" is too long'' (over 8192 bytes) or ''repo "name" is too long'' (over 1024 bytes); nothing stored.'),
+    ('gitproxy.update_repo(json)', '22001 a url over 8192 bytes or a name over 1024 bytes; nothing changed.'),
+    ('gitproxy.import_repo_doc(text,bigint)', '22001 a url over 8192 bytes or a name over 1024 bytes.'),
+    ('gitproxy.import_repos(boolean)', '22001 a url over 8192 bytes or a name over 1024 bytes, with the line.'),
+    ('gitproxy.create_user(json)', '22001 ''user "<field>" is too long'' for a username, email, gitAccount or oidcId over 1024 bytes, ''SSH public key "key" is too long'' for a key over 16384 bytes; nothing stored.'),
+    ('gitproxy.update_user(json)', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes; nothing changed.'),
+    ('gitproxy.import_user_doc(text,bigint)', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes.'),
+    ('gitproxy.import_users(boolean)', '22001 a username, email, gitAccount or oidcId over 1024 bytes or an SSH key over 16384 bytes, with the line.'),
+    ('gitproxy.add_public_key(text,json)', '22001 ''SSH public key "key" is too long'' (over 16384 bytes; an RSA-16384 key has about 2,800); nothing written.'),
+    ('gitproxy.session_set(text,json,timestamp with time zone)', '22001 ''session "sid" is too long'' (over 8192 bytes).'),
+    ('gitproxy.record_migration(text)', '22001 ''migration "id" is too long'' (over 8192 bytes).')
+  ) AS v(fn, errors)
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s IS %L', f.fn,
+      pg_catalog.obj_description(f.fn, 'pg_proc') OPERATOR(pg_catalog.||)
+        ' Length limits (README, Limits; lengths in bytes of the stored UTF-8 form): ' OPERATOR(pg_catalog.||) f.errors);
+  END LOOP;
+END
+$do$;

@@ -25,6 +25,7 @@
 #include "json_codec.h"
 #include "object_id.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 char *
 gps_iso_now(void)
@@ -71,7 +72,7 @@ gps_id_arg(const char *s)
 {
 	int			len = strlen(s);
 
-	if (len == 0 || len > GPS_RECORD_ID_MAX_LEN)
+	if (len == 0 || len > GPS_RECORD_ID_MAX_BYTES)
 		return NULL;
 	return pstrdup(s);
 }
@@ -113,6 +114,7 @@ gps_doc_record_id(Jsonb *doc, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid _id for a %s", what),
 				 errdetail("Field \"_id\" must be a string (kept exactly as given) or {\"$oid\": \"<24 hex>\"}, or be null, empty or left out so that one is generated.")));
+	gps_check_length(what, "_id", v.val.string.len, GPS_RECORD_ID_MAX_BYTES);
 	problem = gps_record_id_problem(v.val.string.val, v.val.string.len);
 	if (problem != NULL)
 		ereport(ERROR,

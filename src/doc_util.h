@@ -32,7 +32,7 @@ extern char *gps_lower_key(const char *s);
 
 /*
  * A record id argument: the id exactly as given (ids are opaque strings,
- * object_id.h) when it is non-empty and at most GPS_RECORD_ID_MAX_LEN bytes,
+ * object_id.h) when it is non-empty and at most GPS_RECORD_ID_MAX_BYTES,
  * else NULL (lookups then return NULL, mutations "not found").
  */
 extern char *gps_id_arg(const char *s);
@@ -44,9 +44,9 @@ extern bool gps_jsonb_get(Jsonb *obj, const char *key, JsonbValue *out);
  * The "_id" a document gives, exactly as given (object_id.h; MongoDB
  * Extended JSON {"$oid": "<24 hex>"} gives its hex string), or NULL when it
  * has none, a JSON null or an empty string.  An _id that cannot be kept
- * (not a string, longer than GPS_RECORD_ID_MAX_LEN bytes, holding NUL,
- * U+FFFF or a lone surrogate) raises 22023 naming `what` ("repo", "user",
- * "push") with a detail naming the field.
+ * raises, naming `what` ("repo", "user", "push") and the field: 22001 when
+ * longer than GPS_RECORD_ID_MAX_BYTES (value_limits.h), 22023 when not a
+ * string or holding NUL, U+FFFF or a lone surrogate.
  */
 extern char *gps_doc_record_id(Jsonb *doc, const char *what);
 

@@ -87,7 +87,7 @@ static const char push_insert_fmt[] =
 "  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
 "  l.authorised, l.canceled, l.rejected"
 " FROM latest l ORDER BY l.line_no"
-" ON CONFLICT (id) DO NOTHING"
+" ON CONFLICT (id_digest) DO NOTHING"
 " RETURNING 1"
 ") SELECT (SELECT count(*) FROM merged), 0::bigint,"
 " (SELECT count(*) FROM latest) - (SELECT count(*) FROM merged)";

@@ -91,7 +91,7 @@ static const char repo_replace_fmt[] =
 "   AND jsonb_typeof(k.value) = 'string' AND k.value <> '\"\"'::jsonb), '{}'::jsonb)"
 " FROM latest l LEFT JOIN gitproxy.repos e ON e.url = l.url"
 " ORDER BY l.line_no"
-" ON CONFLICT (url) DO UPDATE SET _id = EXCLUDED._id, doc = EXCLUDED.doc"
+" ON CONFLICT ((gitproxy.text_digest(url))) DO UPDATE SET _id = EXCLUDED._id, doc = EXCLUDED.doc"
 " RETURNING r.xmax = 0 AS inserted"
 ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), 0::bigint"
 " FROM merged";
@@ -102,7 +102,7 @@ static const char repo_insert_fmt[] =
 " INSERT INTO gitproxy.repos AS r (_id, doc)"
 " SELECT coalesce(l.record_id, gitproxy.import_new_id()), l.stored_doc || l.dates"
 " FROM latest l ORDER BY l.line_no"
-" ON CONFLICT (url) DO NOTHING"
+" ON CONFLICT ((gitproxy.text_digest(url))) DO NOTHING"
 " RETURNING 1"
 ") SELECT (SELECT count(*) FROM merged), 0::bigint,"
 " (SELECT count(*) FROM latest) - (SELECT count(*) FROM merged)";

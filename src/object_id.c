@@ -44,9 +44,6 @@ gps_record_id_problem(const char *s, int len)
 {
 	if (len == 0)
 		return "An _id must not be empty.";
-	if (len > GPS_RECORD_ID_MAX_LEN)
-		return psprintf("An _id is at most %d bytes long; this one has %d.",
-						GPS_RECORD_ID_MAX_LEN, len);
 	if (gps_has_mark(s, len))
 		return "An _id must not contain NUL, U+FFFF or unpaired surrogate characters.";
 	return NULL;

@@ -3,10 +3,11 @@
  *     The record id (_id) shared by pushes, repos and users.  An id is an
  *     opaque string (contract §1.1): whatever non-empty string a caller or an
  *     import file gives is kept exactly (NeDB's 16-character ids, MongoDB
- *     ObjectIds, UUIDs), up to GPS_RECORD_ID_MAX_LEN bytes.  Ids the extension
- *     generates are 24 lowercase hex characters, 4 bytes of seconds since the
- *     Unix epoch (big-endian) then 8 random bytes (the MongoDB ObjectId
- *     layout): URL-safe, sorted by creation time, decodable to a creation time.
+ *     ObjectIds, UUIDs), up to GPS_RECORD_ID_MAX_BYTES (value_limits.h).
+ *     Ids the extension generates are 24 lowercase hex characters, 4 bytes of
+ *     seconds since the Unix epoch (big-endian) then 8 random bytes (the
+ *     MongoDB ObjectId layout): URL-safe, sorted by creation time, decodable
+ *     to a creation time.
  */
 #ifndef GPS_OBJECT_ID_H
 #define GPS_OBJECT_ID_H
@@ -16,17 +17,10 @@
 #define GPS_OBJECT_ID_LEN 24
 
 /*
- * Longest _id kept, in bytes of UTF-8: ids travel in REST paths
- * (/api/v1/repo/:id), so they stay well inside any URL length limit; 255
- * holds every id format in use (NeDB 16, ObjectId 24, UUID 36).
- */
-#define GPS_RECORD_ID_MAX_LEN 255
-
-/*
  * NULL when the string (stored form, json_codec.h) can be kept as an _id:
- * non-empty, at most GPS_RECORD_ID_MAX_LEN bytes, no NUL, U+FFFF or lone
- * surrogate (a text column holds it).  Otherwise a sentence saying why, for
- * an errdetail.
+ * non-empty, no NUL, U+FFFF or lone surrogate (a text column holds it);
+ * otherwise a sentence saying why, for an errdetail.  The length
+ * (GPS_RECORD_ID_MAX_BYTES) is checked by the caller (22001).
  */
 extern const char *gps_record_id_problem(const char *s, int len);
 

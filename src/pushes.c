@@ -27,6 +27,7 @@
 #include "pushes.h"
 #include "query_filter.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_write_audit);
 PG_FUNCTION_INFO_V1(gps_get_push);
@@ -36,7 +37,7 @@ PG_FUNCTION_INFO_V1(gps_get_pushes);
 static GpsPlan write_audit_plan = {
 	"INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ") "
 	"VALUES ($1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-	"ON CONFLICT (id) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4"),
+	"ON CONFLICT (id_digest) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4"),
 	14, {TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID,
 	BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID}
 };
@@ -77,6 +78,12 @@ gps_push_typed_values(Jsonb *doc, Datum *values, char *nulls)
 		values[i] = (Datum) 0;
 		if (text_keys[i] != NULL && typed_key(doc, text_keys[i], jbvString, &v))
 		{
+			/* a long type is matched in doc (value_limits.h) */
+			if (i == 0 && v.val.string.len > GPS_PUSH_TYPE_COLUMN_MAX_BYTES)
+				continue;
+			if (i > 0)
+				gps_check_length("push", text_keys[i], v.val.string.len,
+								 GPS_URL_MAX_BYTES);
 			values[i] = PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
 																 v.val.string.len));
 			nulls[i] = ' ';
@@ -112,6 +119,7 @@ gps_push_id_of(Jsonb *doc)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("Invalid id"),
 				 errdetail("The push document's \"id\" must be a non-empty JSON string.")));
+	gps_check_length("push", "id", v.val.string.len, GPS_ID_MAX_BYTES);
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
@@ -187,7 +195,7 @@ gps_delete_push(PG_FUNCTION_ARGS)
 static const GpsTypedColumn push_columns[] = {
 	{"id", "p.id", GPS_COL_TEXT},
 	{"_id", "p._id", GPS_COL_TEXT},
-	{"type", "p.type", GPS_COL_TEXT},
+	{"type", "p.type", GPS_COL_TEXT, GPS_PUSH_TYPE_COLUMN_MAX_BYTES},
 	{"url", "p.url", GPS_COL_TEXT},
 	{"userEmail", "p.user_email", GPS_COL_TEXT},
 	{"timestamp", "p.ts", GPS_COL_FLOAT8},
@@ -198,6 +206,13 @@ static const GpsTypedColumn push_columns[] = {
 	{"canceled", "p.canceled", GPS_COL_BOOL},
 	{"rejected", "p.rejected", GPS_COL_BOOL},
 };
+
+/*
+ * The listing indexes hold the first 512 characters of the id (a whole id may
+ * not fit a btree entry); under COLLATE "C" ordering by (ts, prefix, id) is
+ * ordering by (ts, id), and the index gives the first two.
+ */
+#define ID_PREFIX_SQL(x) "pg_catalog.left(" x ", 512)"
 
 /* getPushes() without a query (contract §4.2.1). */
 #define DEFAULT_PUSH_QUERY \
@@ -338,9 +353,11 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 		cursor_decode(text_to_cstring(PG_GETARG_TEXT_PP(2)), &ts, &id);
 		tp = gps_filter_add_param(&f, FLOAT8OID, Float8GetDatum(ts));
 		ip = gps_filter_add_param(&f, TEXTOID, CStringGetTextDatum(id));
-		appendStringInfo(&sql, " AND (p.ts, p.id) < ($%d, $%d COLLATE \"C\")", tp, ip);
+		appendStringInfo(&sql, " AND (p.ts, " ID_PREFIX_SQL("p.id") ", p.id) < ($%d, "
+						 ID_PREFIX_SQL("$%d COLLATE \"C\"") ", $%d COLLATE \"C\")",
+						 tp, ip, ip);
 	}
-	appendStringInfoString(&sql, " ORDER BY p.ts DESC, p.id DESC");
+	appendStringInfoString(&sql, " ORDER BY p.ts DESC, " ID_PREFIX_SQL("p.id") " DESC, p.id DESC");
 	if (!PG_ARGISNULL(1))
 	{
 		int32		limit = PG_GETARG_INT32(1);

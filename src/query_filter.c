@@ -168,6 +168,8 @@ typed_column(const char *key, JsonbValue *v, const GpsTypedColumn *cols, int nco
 	{
 		if (strcmp(cols[i].key, key) != 0)
 			continue;
+		if (cols[i].max_len > 0 && v->type == jbvString && v->val.string.len > cols[i].max_len)
+			return NULL;
 		if ((cols[i].kind == GPS_COL_TEXT && v->type == jbvString) ||
 			(cols[i].kind == GPS_COL_BOOL && v->type == jbvBool) ||
 			(cols[i].kind == GPS_COL_FLOAT8 && v->type == jbvNumeric))

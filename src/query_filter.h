@@ -42,6 +42,7 @@ typedef struct GpsTypedColumn
 	const char *key;
 	const char *column;			/* SQL expression, e.g. "p.url" */
 	GpsColumnKind kind;
+	int			max_len;		/* >0: longer strings are not in the column */
 } GpsTypedColumn;
 
 typedef struct GpsFilter

@@ -27,6 +27,7 @@
 #include "query_filter.h"
 #include "repos.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_get_repos);
 PG_FUNCTION_INFO_V1(gps_get_repo);
@@ -292,6 +293,20 @@ gps_repo_check(Jsonb *doc, const GpsPatch *patch)
 					 errdetail("Field \"%s\" is required and must be a %sstring.",
 							   key, nonempty ? "non-empty " : "")));
 	}
+	gps_repo_check_lengths(doc);
+}
+
+/* (repos.h) */
+void
+gps_repo_check_lengths(Jsonb *doc)
+{
+	JsonbValue	v;
+
+	if (gps_jsonb_get(doc, "url", &v) && v.type == jbvString)
+		gps_check_length("repo", "url", v.val.string.len, GPS_URL_MAX_BYTES);
+	/* lower(name) is btree-indexed */
+	if (gps_jsonb_get(doc, "name", &v) && v.type == jbvString)
+		gps_check_length("repo", "name", v.val.string.len, GPS_NAME_MAX_BYTES);
 }
 
 /* The document's top-level string `key` (stored form), or NULL. */

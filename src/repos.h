@@ -40,9 +40,17 @@ extern void gps_repo_add_users(GpsObjBuilder *b, JsonbValue *users);
  * gps_repo_add_users).  patch NULL: doc is a whole repo; else doc is an
  * update argument parsed into patch, whose given fields are checked and
  * which may not remove a required one.  Raises 22023 "invalid repo: ..."
- * with a detail naming the field.
+ * with a detail naming the field; lengths are checked by
+ * gps_repo_check_lengths (22001), which it calls.
  */
 extern void gps_repo_check(Jsonb *doc, const GpsPatch *patch);
+
+/*
+ * Refuse (22001, value_limits.h) a url longer than GPS_URL_MAX_BYTES or a
+ * name longer than GPS_NAME_MAX_BYTES in a repo document or patch.  Used by
+ * create_repo, update_repo and import_repos.
+ */
+extern void gps_repo_check_lengths(Jsonb *doc);
 
 /* Is the document's top-level `key` absent or falsy in JavaScript terms? */
 extern bool gps_repo_key_is_falsy(Jsonb *doc, const char *key);

@@ -27,6 +27,7 @@
 #include "repos.h"
 #include "spi_plan.h"
 #include "users.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_find_user);
 PG_FUNCTION_INFO_V1(gps_find_user_by_email);
@@ -325,13 +326,20 @@ gps_user_fix_keys(Jsonb *doc, GpsObjBuilder *b, char **username, char **email)
 	if (gps_jsonb_get(doc, "username", &v))
 	{
 		*username = username_value(&v);
+		gps_check_length("user", "username", strlen(*username), GPS_NAME_MAX_BYTES);
 		gps_obj_string(b, "username", *username);
 	}
 	if (gps_jsonb_get(doc, "email", &v) && v.type == jbvString)
 	{
 		*email = gps_lower_plain_string(&v, "email");
+		gps_check_length("user", "email", strlen(*email), GPS_NAME_MAX_BYTES);
 		gps_obj_string(b, "email", *email);
 	}
+	/* btree-indexed as they are: lower(gitAccount), oidcId */
+	if (gps_jsonb_get(doc, "gitAccount", &v) && v.type == jbvString)
+		gps_check_length("user", "gitAccount", v.val.string.len, GPS_NAME_MAX_BYTES);
+	if (gps_jsonb_get(doc, "oidcId", &v) && v.type == jbvString)
+		gps_check_length("user", "oidcId", v.val.string.len, GPS_NAME_MAX_BYTES);
 	if (gps_jsonb_get(doc, "publicKeys", &v))
 		gps_check_public_keys(&v);
 }

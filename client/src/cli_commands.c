@@ -518,7 +518,7 @@ const cli_command cli_commands[] = {
 	 "             skipped (already present).\n"
 	 "  --quiet    no progress lines on standard error.\n\n"
 	 "Records keep their ids exactly: any non-empty string \"_id\" (NeDB ids,\n"
-	 "ObjectIds, UUIDs; at most 255 bytes) is kept, a missing, null or empty one is\n"
+	 "ObjectIds, UUIDs; at most 1,024 bytes) is kept, a missing, null or empty one is\n"
 	 "generated; a record whose \"_id\" cannot be kept is an error naming its line.\n"
 	 "Of several records with one key the last line wins. Re-running a file is\n"
 	 "harmless: nothing is duplicated and newer data (e.g. review decisions made\n"

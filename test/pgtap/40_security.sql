@@ -34,7 +34,7 @@ GRANT SELECT ON members, member_functions TO PUBLIC;
 -- objects of this issue
 SELECT has_table('gitproxy', 'sessions', 'session table exists at CREATE EXTENSION');
 SELECT col_type_is('gitproxy', 'sessions', 'expire', 'timestamp with time zone', 'sessions.expire is timestamptz');
-SELECT col_is_pk('gitproxy', 'sessions', 'sid', 'sessions keyed by sid');
+SELECT col_is_pk('gitproxy', 'sessions', 'sid_digest', 'sessions keyed by the digest of sid');
 SELECT has_index('gitproxy', 'sessions', 'sessions_expire_idx', 'sessions.expire is indexed');
 SELECT has_index('gitproxy', 'sessions', 'sessions_user_id_idx', 'sessions.user_id is indexed');
 SELECT has_table('gitproxy', 'repo_push_rollups', 'rollup table exists');

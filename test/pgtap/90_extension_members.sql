@@ -72,6 +72,7 @@ SELECT set_eq(
     'function gitproxy.session_prune(integer)',
     'function gitproxy.session_set(text,json,timestamp with time zone)',
     'function gitproxy.session_touch(text,timestamp with time zone)',
+    'function gitproxy.text_digest(text)',
     'function gitproxy.unrecord_migration(text)',
     'function gitproxy.update_repo(json)',
     'function gitproxy.update_user(json)',
@@ -94,11 +95,11 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 76 member objects');
+  'extension gitproxy_sink has exactly its 77 member objects');
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          60,
+          61,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),

@@ -115,7 +115,7 @@ INSERT INTO bad_lines VALUES
   (109, '{"id": "imp-x", "diff": "\u0000"} trailing'),
   (110, '{"id": "imp-x", "_id": 12345678901234567890123}'),
   (111, '{"id": "imp-x", "_id": {"nested": true}}'),
-  (112, '{"id": "imp-x", "_id": "' || repeat('a', 256) || '"}'),
+  (112, '{"id": "imp-x", "_id": "' || repeat('a', 1025) || '"}'),
   (113, '{"id": "imp-x", "_id": "a\u0000b"}');
 SELECT b.line_no, test_import_err(format(
          'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
@@ -127,8 +127,8 @@ SELECT count(*) AS rows_after_bad_lines FROM gitproxy.pushes WHERE id IN ('imp-x
 -- the conversion function on its own (internal; shown for its edge cases)
 SELECT d.push_id, d.record_id, d.stored_doc
   FROM gitproxy.import_stored_doc('{"id": "imp-f", "_id": {"$oid": "65f0c2a9e4b0a1b2c3d4e5f6"}, "k": [1, {"_id": 2}]}', 1) d;
-SELECT d.record_id, octet_length(d.record_id) AS longest_kept
-  FROM gitproxy.import_stored_doc('{"id": "imp-h", "_id": "' || repeat('é', 127) || 'a"}', 3) d;
+SELECT d.record_id = repeat('é', 511) || 'ab' AS kept_exactly, octet_length(d.record_id) AS longest_kept
+  FROM gitproxy.import_stored_doc('{"id": "imp-h", "_id": "' || repeat('é', 511) || 'ab"}', 3) d;
 SELECT d.push_id, d.record_id, d.stored_doc
   FROM gitproxy.import_stored_doc('{"_id": "65f0c2a9e4b0a1b2c3d4e5f6", "id": "imp-g"}', 2) d;
 SELECT test_import_err($$SELECT gitproxy.import_stored_doc(NULL, 5)$$);

@@ -32,12 +32,13 @@ SELECT gitproxy.get_repo_by_url('https://t92.example/uuid.git') IS NULL AS delet
 -- test/processors/scanDiff.test.ts creates a repo with _id '')
 SELECT gitproxy.create_repo('{"_id": "", "project": "private-org-test", "name": "repo.git", "url": "https://t92.example/empty-id.git"}')::jsonb ->> '_id' ~ '^[0-9a-f]{24}$' AS empty_id_generated,
        gitproxy.create_repo('{"_id": null, "project": "t92", "name": "null-id", "url": "https://t92.example/null-id.git"}')::jsonb ->> '_id' ~ '^[0-9a-f]{24}$' AS null_id_generated;
--- the longest id kept is 255 bytes; longer, non-string and NUL ids refused
-SELECT octet_length(gitproxy.create_repo(json_build_object('_id', repeat('x', 255), 'project', 't92', 'name', 'long', 'url', 'https://t92.example/long.git'))::jsonb ->> '_id') AS longest_id;
-SELECT pg_temp.err_detail($$SELECT gitproxy.create_repo(json_build_object('_id', repeat('x', 256), 'project', 't92', 'name', 'too-long', 'url', 'https://t92.example/too-long.git'))$$);
+-- the longest id kept is 1,024 bytes (value_limits.h); longer (22001),
+-- non-string and NUL ids (22023) refused
+SELECT octet_length(gitproxy.create_repo(json_build_object('_id', repeat('x', 1024), 'project', 't92', 'name', 'long', 'url', 'https://t92.example/long.git'))::jsonb ->> '_id') AS longest_id;
+SELECT pg_temp.err_detail($$SELECT gitproxy.create_repo(json_build_object('_id', repeat('x', 1025), 'project', 't92', 'name', 'too-long', 'url', 'https://t92.example/too-long.git'))$$);
 SELECT pg_temp.err_detail($$SELECT gitproxy.create_repo('{"_id": 7, "project": "t92", "name": "num", "url": "https://t92.example/num.git"}')$$);
 SELECT pg_temp.err_detail($$SELECT gitproxy.create_repo('{"_id": "a\u0000b", "project": "t92", "name": "nul", "url": "https://t92.example/nul.git"}')$$);
-SELECT gitproxy.get_repo_by_id(repeat('x', 256)) IS NULL AS too_long_lookup_null;
+SELECT gitproxy.get_repo_by_id(repeat('x', 1025)) IS NULL AS too_long_lookup_null;
 -- users: the same
 SELECT gitproxy.create_user('{"_id": "Ab3XsYpL0aB9cD2e", "username": "t92-alice", "email": "alice@t92.example", "gitAccount": "alice", "admin": false}');
 SELECT gitproxy.find_user('t92-alice')::jsonb ->> '_id' AS user_nedb_id;
