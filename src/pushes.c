@@ -82,10 +82,14 @@ gps_push_typed_values(Jsonb *doc, Datum *values, char *nulls)
 			nulls[i] = ' ';
 		}
 	}
-	/* ts: JavaScript numbers are doubles, so float8 holds them exactly */
+	/*
+	 * ts: the number as JavaScript reads it (nearest double; beyond the
+	 * range +-Infinity, below it 0: never an error), the listing sort key.
+	 * Filters compare the document's number itself (query_filter.h).
+	 */
 	nulls[1] = ' ';
 	values[1] = typed_key(doc, "timestamp", jbvNumeric, &v) ?
-		DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)) :
+		Float8GetDatum(gps_json_number_to_float8(v.val.numeric)) :
 		Float8GetDatum(-get_float8_infinity());
 	for (int i = 0; i < 6; i++)
 	{
@@ -185,18 +189,18 @@ gps_delete_push(PG_FUNCTION_ARGS)
 
 /* The typed columns of gitproxy.pushes that listings filter on. */
 static const GpsTypedColumn push_columns[] = {
-	{"id", "p.id", GPS_COL_TEXT},
-	{"_id", "p._id", GPS_COL_TEXT},
-	{"type", "p.type", GPS_COL_TEXT},
-	{"url", "p.url", GPS_COL_TEXT},
-	{"userEmail", "p.user_email", GPS_COL_TEXT},
-	{"timestamp", "p.ts", GPS_COL_FLOAT8},
-	{"error", "p.error", GPS_COL_BOOL},
-	{"blocked", "p.blocked", GPS_COL_BOOL},
-	{"allowPush", "p.allow_push", GPS_COL_BOOL},
-	{"authorised", "p.authorised", GPS_COL_BOOL},
-	{"canceled", "p.canceled", GPS_COL_BOOL},
-	{"rejected", "p.rejected", GPS_COL_BOOL},
+	{"id", "p.id", GPS_COL_TEXT, NULL, true, false},
+	{"_id", "p._id", GPS_COL_TEXT, NULL, false, false},
+	{"type", "p.type", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "type"), true, false},
+	{"url", "p.url", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "url"), true, false},
+	{"userEmail", "p.user_email", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "userEmail"), true, false},
+	{"timestamp", "p.ts", GPS_COL_FLOAT8, GPS_DOC_KEY_IS_ARRAY("p.doc", "timestamp"), true, false},
+	{"error", "p.error", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "error"), true, false},
+	{"blocked", "p.blocked", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "blocked"), true, false},
+	{"allowPush", "p.allow_push", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "allowPush"), true, false},
+	{"authorised", "p.authorised", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "authorised"), true, false},
+	{"canceled", "p.canceled", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "canceled"), true, false},
+	{"rejected", "p.rejected", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "rejected"), true, false},
 };
 
 /* getPushes() without a query (contract §4.2.1). */

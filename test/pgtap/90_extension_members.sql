@@ -56,7 +56,10 @@ SELECT set_eq(
     'function gitproxy.import_stored_doc(text,bigint)',
     'function gitproxy.import_user_doc(text,bigint)',
     'function gitproxy.import_users()',
+    'function gitproxy.lower_case(text)',
     'function gitproxy.pushes_rollup_maintain()',
+    'function gitproxy.query_match(jsonb,text[],jsonb,boolean)',
+    'function gitproxy.query_regex(jsonb,text[],text,text)',
     'function gitproxy.rebuild_repo_push_rollups()',
     'function gitproxy.record_migration(text)',
     'function gitproxy.reject(text,json)',
@@ -94,11 +97,11 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 76 member objects');
+  'extension gitproxy_sink has exactly its 79 member objects');
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          60,
+          63,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
