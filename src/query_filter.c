@@ -28,6 +28,8 @@ void
 gps_filter_init(GpsFilter *f)
 {
 	initStringInfo(&f->sql);
+	f->typed_arm = NULL;
+	f->other_arm = NULL;
 	f->nargs = 0;
 	f->maxargs = 8;
 	f->argtypes = palloc(sizeof(Oid) * f->maxargs);
@@ -339,7 +341,7 @@ compile_operator_object(GpsFilter *f, FilterParts *parts, const char *key,
 	/* report a malformed pattern (2201B) even when no row is tested */
 	(void) RE_compile_and_cache(cstring_to_text(source),
 								gps_regex_cflags(opts, opts_len, key),
-								DEFAULT_COLLATION_OID);
+								gps_regex_collation());
 
 	pp = gps_filter_add_param(f, TEXTARRAYOID, path_array(segs));
 	rp = gps_filter_add_param(f, TEXTOID, CStringGetTextDatum(source));
@@ -372,7 +374,8 @@ key_in(const char *key, const char *const *list)
  * array at one of those keys can satisfy, gives them the document's answer.
  * Both arms imply the conditions, and a row with no such array satisfies
  * the first arm exactly when it satisfies them, so a typed column never
- * changes a result.
+ * changes a result.  The arms are also left in f->typed_arm and
+ * f->other_arm for callers that read them apart.
  */
 void
 gps_filter_compile(GpsFilter *f, Jsonb *query, const char *doc_expr,
@@ -451,13 +454,18 @@ gps_filter_compile(GpsFilter *f, Jsonb *query, const char *doc_expr,
 	}
 	else
 	{
-		appendStringInfo(&f->sql, "((%s", parts.typed.data);
+		StringInfoData arm;
+
+		initStringInfo(&arm);
+		appendStringInfoString(&arm, parts.typed.data);
 		if (parts.rest.len > 0)
-			appendStringInfo(&f->sql, " AND %s", parts.rest.data);
-		appendStringInfo(&f->sql, ") OR ((%s) AND %s", parts.irregular.data,
-						 parts.checked.data);
+			appendStringInfo(&arm, " AND %s", parts.rest.data);
+		f->typed_arm = arm.data;
+		initStringInfo(&arm);
+		appendStringInfo(&arm, "(%s) AND %s", parts.irregular.data, parts.checked.data);
 		if (parts.rest.len > 0)
-			appendStringInfo(&f->sql, " AND %s", parts.rest.data);
-		appendStringInfoString(&f->sql, "))");
+			appendStringInfo(&arm, " AND %s", parts.rest.data);
+		f->other_arm = arm.data;
+		appendStringInfo(&f->sql, "((%s) OR (%s))", f->typed_arm, f->other_arm);
 	}
 }

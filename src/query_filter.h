@@ -69,6 +69,15 @@ typedef struct GpsTypedColumn
 typedef struct GpsFilter
 {
 	StringInfoData sql;			/* boolean SQL expression, "true" if empty */
+
+	/*
+	 * When sql is "typed_arm OR other_arm" (gps_filter_compile), the two
+	 * arms, so that a listing can read each through its own ordered index;
+	 * both NULL otherwise.  A row may satisfy both: reading them apart, test
+	 * other_arm AND (typed_arm) IS NOT TRUE (as get_pushes does).
+	 */
+	char	   *typed_arm;
+	char	   *other_arm;
 	int			nargs;
 	int			maxargs;
 	Oid		   *argtypes;
@@ -99,6 +108,13 @@ extern void gps_filter_compile(GpsFilter *f, Jsonb *query, const char *doc_expr,
  * of the float8 typed columns (pushes.ts) and of queries compared with them.
  */
 extern double gps_json_number_to_float8(Numeric n);
+
+/*
+ * The collation of $regex matching: ICU's root locale ("und-x-icu") in a
+ * UTF8 database of a server with ICU, so that "i" means the same in every
+ * database; else the database default.
+ */
+extern Oid	gps_regex_collation(void);
 
 /*
  * PostgreSQL regex flags (REG_*) for JavaScript RegExp flags: i, m, s, x;

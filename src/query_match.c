@@ -303,11 +303,18 @@ gps_query_match(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(run(&c, doc, path));
 }
 
-/*
- * The collation of $regex matching: ICU's root locale ("und-x-icu") when the
- * server has it, so that a case-insensitive match is the same in every
- * database; else the database default.
- */
+Oid
+gps_regex_collation(void)
+{
+	Oid			coll = InvalidOid;
+
+	if (GetDatabaseEncoding() == PG_UTF8)
+		coll = get_collation_oid(list_make2(makeString("pg_catalog"),
+											makeString("und-x-icu")), true);
+	return OidIsValid(coll) ? coll : DEFAULT_COLLATION_OID;
+}
+
+/* gps_regex_collation, looked up once per call site */
 static Oid
 regex_collation(FmgrInfo *flinfo)
 {
@@ -315,10 +322,7 @@ regex_collation(FmgrInfo *flinfo)
 	{
 		Oid		   *coll = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(Oid));
 
-		*coll = get_collation_oid(list_make2(makeString("pg_catalog"),
-											 makeString("und-x-icu")), true);
-		if (!OidIsValid(*coll))
-			*coll = DEFAULT_COLLATION_OID;
+		*coll = gps_regex_collation();
 		flinfo->fn_extra = coll;
 	}
 	return *(Oid *) flinfo->fn_extra;

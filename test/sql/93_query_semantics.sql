@@ -69,17 +69,29 @@ SELECT string_agg(push->>'id', ' ' ORDER BY push->>'id') AS pending FROM gitprox
 SELECT string_agg(push->>'id', ' ' ORDER BY push->>'id') AS blocked_false FROM gitproxy.get_pushes('{"blocked": false}');
 SELECT string_agg(push->>'id', ' ' ORDER BY push->>'id') AS type_x FROM gitproxy.get_pushes('{"type": "x", "blocked": true}');
 SELECT string_agg(push->>'id', ' ' ORDER BY push->>'id') AS by_id FROM gitproxy.get_pushes('{"id": "types", "type": "x"}');
--- both arms of such a filter can use an index: the typed arm the pending
--- partial index, the other arm pushes_irregular_idx (same predicate text as
--- GPS_DOC_KEY_IS_ARRAY)
+-- get_pushes runs such a filter as two statements merged in listing order:
+-- the typed arm reads the pending partial index, the other arm
+-- pushes_irregular_idx (same predicate text as GPS_DOC_KEY_IS_ARRAY)
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT p.doc FROM gitproxy.pushes p
- WHERE (p.error = false AND p.blocked = true AND p.allow_push = false AND p.authorised = false AND p.type = 'push')
-    OR ((pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'error') OPERATOR(pg_catalog.=) 'array'
-         OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'blocked') OPERATOR(pg_catalog.=) 'array')
-        AND gitproxy.query_match(p.doc, '{error}', 'false', false)
-        AND gitproxy.query_match(p.doc, '{blocked}', 'true', false));
+EXPLAIN (COSTS OFF) SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p
+ WHERE p.error = false AND p.blocked = true AND p.allow_push = false AND p.authorised = false AND p.type = 'push'
+ ORDER BY p.ts DESC, p.id DESC LIMIT 50;
+EXPLAIN (COSTS OFF) SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p
+ WHERE (pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'error') OPERATOR(pg_catalog.=) 'array'
+        OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'blocked') OPERATOR(pg_catalog.=) 'array')
+   AND gitproxy.query_match(p.doc, '{error}', 'false', false)
+   AND gitproxy.query_match(p.doc, '{blocked}', 'true', false)
+   AND (p.error = false AND p.blocked = true AND p.allow_push = false AND p.authorised = false AND p.type = 'push') IS NOT TRUE
+ ORDER BY p.ts DESC, p.id DESC LIMIT 50;
 RESET enable_seqscan;
+-- pages across both arms: every row once, in order
+SELECT gitproxy.write_audit(('{"id":"pg' || g || '","type":"push","timestamp":' || (g % 4) || ',"error":false,"blocked":'
+       || CASE WHEN g % 3 = 0 THEN '[true]' ELSE 'true' END || ',"allowPush":false,"authorised":false}')::json)
+  FROM generate_series(1, 9) g;
+SELECT push->>'id' AS id, push->'timestamp' AS ts FROM gitproxy.get_pushes();
+SELECT p1.push->>'id' AS page1, p2.push->>'id' AS page2_first
+  FROM (SELECT * FROM gitproxy.get_pushes(NULL, 4)) p1
+  LEFT JOIN LATERAL (SELECT * FROM gitproxy.get_pushes(NULL, 1, p1.cursor)) p2 ON true;
 -- repos and users: arrays at typed keys, case-insensitive name through them
 SELECT gitproxy.create_repo('{"project":"t93","name":["Alpha","beta"],"url":"https://t93.example/a.git"}') IS NOT NULL AS created;
 SELECT gitproxy.create_repo('{"project":"t93","name":"Gamma","url":"https://t93.example/g.git"}') IS NOT NULL AS created;
