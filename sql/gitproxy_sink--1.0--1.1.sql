@@ -55,6 +55,8 @@ COMMENT ON FUNCTION gitproxy.get_pushes(json, integer, text) IS
 COMMENT ON FUNCTION gitproxy.get_repos(json) IS
   'Sink method getRepos(query). Every repo matching the query object, in insertion order, each {"_id", "project", "name", "url", "users": {"canPush": [...], "canAuthorise": [...]}, "dateCreated", "lastModified", ...extra keys}. NULL, JSON null and {} match all. Filter rules as get_pushes (e.g. "users.canPush": "alice"); "name" compares case-insensitively (gitproxy.lower_case on both sides), "_id" is lower-cased. Errors: 22023 bad query (not an object, empty or $-prefixed key, unsupported operator); 2201B malformed $regex.';
 
+COMMENT ON COLUMN gitproxy.pushes.ts IS 'doc.timestamp (epoch milliseconds) when a JSON number, read as JavaScript''s Number() reads it (nearest double; beyond the double range +-Infinity, below it 0; never an error), else -Infinity; the listing sort key. Filters on timestamp compare the document''s own number.';
+
 -- Case-insensitive look-ups through gitproxy.lower_case, not lower().
 DROP INDEX gitproxy.repos_lower_name_idx;
 CREATE INDEX repos_lower_name_idx ON gitproxy.repos (gitproxy.lower_case(name));
