@@ -5,7 +5,7 @@
  *
  * A repo document is kept whole in gitproxy.repos.doc (stored jsonb form,
  * json_codec.h) without its _id, which lives in its own column.  Generated
- * columns hold url (unique) and name (indexed by lower(name)).  Every stored
+ * columns hold url (unique) and name (indexed by gitproxy.lower_case(name)).  Every stored
  * document has users.canPush and users.canAuthorise arrays of lower-cased,
  * distinct usernames: create_repo and update_repo normalise the "users" value
  * they are given and a CHECK constraint guarantees the arrays exist, so every
@@ -39,7 +39,7 @@ PG_FUNCTION_INFO_V1(gps_delete_repo);
 
 static GpsPlan get_repo_plan = {
 	"SELECT " GPS_REPO_DOC_SQL " FROM gitproxy.repos r "
-	"WHERE lower(r.name) = lower($1) ORDER BY r.seq LIMIT 1",
+	"WHERE gitproxy.lower_case(r.name) = gitproxy.lower_case($1) ORDER BY r.seq LIMIT 1",
 	1, {TEXTOID}
 };
 
@@ -321,9 +321,9 @@ string_key(Jsonb *doc, const char *key)
 }
 
 static const GpsTypedColumn repo_columns[] = {
-	{"_id", "r._id", GPS_COL_TEXT},
-	{"url", "r.url", GPS_COL_TEXT},
-	{"name", "pg_catalog.lower(r.name)", GPS_COL_TEXT},
+	{"_id", "r._id", GPS_COL_TEXT, NULL, false, false},
+	{"url", "r.url", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("r.doc", "url"), true, false},
+	{"name", "gitproxy.lower_case(r.name)", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("r.doc", "name"), true, true},
 };
 
 static const char *const repo_lowercase_keys[] = {"name", NULL};

@@ -56,7 +56,10 @@ SELECT set_eq(
     'function gitproxy.import_stored_doc(text,bigint)',
     'function gitproxy.import_user_doc(text,bigint)',
     'function gitproxy.import_users(boolean)',
+    'function gitproxy.lower_case(text)',
     'function gitproxy.pushes_rollup_maintain()',
+    'function gitproxy.query_match(jsonb,text[],jsonb,boolean)',
+    'function gitproxy.query_regex(jsonb,text[],text,text)',
     'function gitproxy.rebuild_repo_push_rollups()',
     'function gitproxy.record_migration(text)',
     'function gitproxy.reject(text,json)',
@@ -95,11 +98,11 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 77 member objects');
+  'extension gitproxy_sink has exactly its 80 member objects');
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          61,
+          64,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
