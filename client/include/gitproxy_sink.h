@@ -59,8 +59,10 @@ extern "C" {
  *                          "SSH key already exists", wrong state in strict
  *                          review mode, serialization failure, deadlock)
  *   GPS_INVALID_INPUT      other class 22 and 23 codes (bad JSON, "Invalid id",
- *                          bad query or cursor, NULL argument); also client
- *                          side: configuration errors, bad pool settings
+ *                          bad query or cursor, NULL argument), 54000 and
+ *                          54001 (a program limit or the stack depth
+ *                          exceeded by the input); also client side:
+ *                          configuration errors, bad pool settings
  *   GPS_PERMISSION_DENIED  42501 (the database role lacks grants)
  *   GPS_UNAVAILABLE        class 08, 57P01-57P03, connection failures, pool
  *                          acquire timeout, connection lost during a call
@@ -68,6 +70,15 @@ extern "C" {
  *                          old in the database
  *   GPS_INTERNAL           everything else (e.g. 42883 undefined function,
  *                          out of memory)
+ *   GPS_TIMEOUT            57014 (statement_timeout, or a cancel request such
+ *                          as pg_cancel_backend), 55P03 (lock_timeout, lock
+ *                          not available); client side: no answer within
+ *                          the call's time limit (the query was cancelled
+ *                          on the server, see gps_config.statement_timeout_ms).
+ *                          A call that timed out changed nothing when it is
+ *                          a single statement (the server rolled it back),
+ *                          but after a client-side timeout of a write the
+ *                          outcome is unknown, as with GPS_UNAVAILABLE.
  */
 typedef enum gps_status
 {
@@ -77,7 +88,8 @@ typedef enum gps_status
 	GPS_INVALID_INPUT = 3,
 	GPS_PERMISSION_DENIED = 4,
 	GPS_UNAVAILABLE = 5,
-	GPS_INTERNAL = 6
+	GPS_INTERNAL = 6,
+	GPS_TIMEOUT = 7
 } gps_status;
 
 /*
@@ -155,6 +167,8 @@ typedef struct gps_config
 	int			idle_check_ms;
 	gps_log_fn	log_fn;
 	void	   *log_arg;
+	int			statement_timeout_ms;
+	int			lock_timeout_ms;
 } gps_config;
 
 /* Pool counters, see gps_pool_status. */
@@ -187,7 +201,8 @@ typedef struct gps_client gps_client;
 GPS_API const char *gps_version(void);
 
 /* Name of a status: "OK", "NOT_FOUND", "CONFLICT", "INVALID_INPUT",
- * "PERMISSION_DENIED", "UNAVAILABLE", "INTERNAL" ("INTERNAL" for unknown). */
+ * "PERMISSION_DENIED", "UNAVAILABLE", "INTERNAL", "TIMEOUT"
+ * ("INTERNAL" for unknown). */
 GPS_API const char *gps_status_name(gps_status status);
 
 /* Category of a SQLSTATE (mapping in the gps_status comment); NULL or ""
