@@ -28,6 +28,10 @@
  *   - The library never calls exit() and never prints; diagnostics go to the
  *     optional log callback of gps_config only.
  *   - All functions taking a gps_client are thread-safe.
+ *   - Every call is bounded in time: connecting by connect_timeout per host,
+ *     waiting for a pooled connection by acquire_timeout_ms, each statement
+ *     by statement_timeout_ms and lock_timeout_ms (see gps_config); a call
+ *     whose result does not come in time is cancelled on the server.
  */
 #ifndef GITPROXY_SINK_CLIENT_H
 #define GITPROXY_SINK_CLIENT_H
@@ -98,7 +102,8 @@ typedef enum gps_status
  * failure, pool timeout, configuration) - except NULL arguments (22004).
  * message is the server's primary message unchanged; detail and hint are
  * the server's DETAIL and HINT ("" when none).  Texts longer than the
- * buffers are truncated.  On success the struct is reset (category GPS_OK,
+ * buffers are truncated at a UTF-8 character boundary (never in the middle
+ * of a multi-byte sequence), so every field stays valid UTF-8.  On success the struct is reset (category GPS_OK,
  * empty strings).
  */
 typedef struct gps_error
@@ -137,15 +142,29 @@ typedef void (*gps_log_fn) (void *arg, gps_log_level level, const char *message)
  *   sslmode, sslrootcert, sslcert, sslkey, ...; keepalives; options) passes
  *   through unchanged; PGPASSWORD/.pgpass/PGSSLMODE etc. apply as usual.
  *   client_encoding is always UTF8 (JSON is UTF-8).
+ *   Several hosts (host=a,b,c and/or hostaddr=..., port=p or p1,p2,p3) are
+ *   tried in order as libpq does, each with its own connect_timeout:
+ *   a host that refuses, fails, times out or does not match
+ *   target_session_attrs (read-write, read-only, primary, standby, any;
+ *   prefer-standby tries for a standby first, then any host) makes the next
+ *   one be tried; load_balance_hosts=random (libpq 16 and later; older libpq
+ *   refuses the option with GPS_INVALID_INPUT) tries them in random order.
+ *   When every host fails, the GPS_UNAVAILABLE message names each attempt
+ *   ("connection to server at "h", port p failed: ..."); with a service
+ *   (service=, PGSERVICE) the lists are left to libpq, which applies no
+ *   per-host timeout.
  * application_name: reported in pg_stat_activity.  NULL = the one from
  *   conninfo or PGAPPNAME, else "gitproxy-sink".  When set it wins.
  * min_size: connections opened by gps_open (default 1; 0 = lazy).
  * max_size: upper bound of open connections (default 10, >= 1, >= min_size).
  * acquire_timeout_ms: longest wait for a free connection when max_size are
  *   in use (default 5000, >= 0); then GPS_UNAVAILABLE.  Never waits forever.
- * connect_timeout_ms: limit of one connection attempt including TLS and
- *   authentication (default 10000, > 0); a connect_timeout in conninfo or
- *   PGCONNECT_TIMEOUT (seconds) takes precedence.
+ * connect_timeout_ms: limit of one connection attempt to one host including
+ *   TLS and authentication (default 10000, > 0); a connect_timeout in
+ *   conninfo or PGCONNECT_TIMEOUT (seconds, at least 2 as in libpq; values
+ *   up to about 35 years are honoured, larger ones clamped) takes
+ *   precedence.  Also bounds the connection's setup query and a liveness
+ *   round trip.
  * max_lifetime_ms: a connection older than this is closed when it is
  *   returned to or taken from the pool (default 1800000 = 30 min; <= 0 means
  *   unlimited).
@@ -154,6 +173,32 @@ typedef void (*gps_log_fn) (void *arg, gps_log_level level, const char *message)
  *   Independently, an idle connection whose socket shows the server closed
  *   it is discarded without a round trip.
  * log_fn/log_arg: optional log callback (default none: nothing is printed).
+ * statement_timeout_ms: limit of one statement, i.e. of one call (default
+ *   30000 = 30 s, >= 0).  Set as the server's statement_timeout on each new
+ *   connection (query canceled: GPS_TIMEOUT, SQLSTATE 57014), unless the
+ *   connection string or PGOPTIONS set statement_timeout (options='-c
+ *   statement_timeout=60s'), which then wins.  The client itself waits for
+ *   a result at most the statement_timeout in force on the connection plus
+ *   500 ms (the configured value when the server's is 0); then it sends a
+ *   cancel request (PQcancel; PQcancelCreate/PQcancelPoll, bounded to 2 s,
+ *   with libpq 17), closes the connection (its slot is free again) and
+ *   returns GPS_TIMEOUT with SQLSTATE "" - e.g. when the backend hangs or
+ *   the network drops packets.  0 = set nothing: the server's and role's
+ *   settings apply and the client waits as long as they allow.
+ * lock_timeout_ms: longest wait for a lock (default 5000 = 5 s, >= 0), set
+ *   as the server's lock_timeout in the same way (GPS_TIMEOUT, 55P03); a
+ *   lock_timeout in the connection string wins; 0 = set nothing.
+ *   Bulk import (gps_import_batch) runs under the same server settings:
+ *   each of its statements, the COPY of one batch and the import call,
+ *   must finish within statement_timeout.
+ *
+ * Fork: a client may be used in a child process after fork().  The
+ * connections inherited from the parent are dropped in the child without
+ * touching their server sessions (no Terminate message: the child's copy
+ * of each socket is replaced by /dev/null before libpq frees it), and the
+ * child opens its own; the parent's connections keep working.  As always
+ * with fork() in a threaded program, no other thread may be inside a
+ * library call at the moment of the fork.
  */
 typedef struct gps_config
 {
@@ -242,10 +287,16 @@ GPS_API gps_status gps_pool_status(gps_client *client, gps_pool_stats *out);
  * and reads the extension and server versions in one round trip.  Result:
  *   {"status":"ok","libraryVersion":"1.1.0","requiredExtensionVersion":"1.1",
  *    "extensionVersion":"1.1","serverVersion":"15.20 ...",
- *    "pool":{"size":n,"idle":n,"inUse":n,"waiting":n,"created":n,
- *            "discarded":n,"livenessChecks":n,"retries":n}}
- * Errors: GPS_UNAVAILABLE (server down, pool exhausted, extension missing).
- * Read-only (retried).
+ *    "pool":{"size":n,"idle":n,"inUse":n,"waiting":n,"maxSize":n,
+ *            "created":n,"discarded":n,"livenessChecks":n,"retries":n}}
+ * When no connection is free (all max_size in use) it does not wait: GPS_OK
+ * with "status":"degraded", "reason":"no connection free: all N connections
+ * are in use", the pool figures, and "extensionVersion"/"serverVersion"
+ * null.  When the server cannot be used it returns the error
+ * (GPS_UNAVAILABLE: server down, extension missing or too old;
+ * GPS_TIMEOUT) AND - unlike every other function - still sets
+ * *report_json, to {"status":"unavailable","reason":"<the error message>",
+ * ..., "pool":{...}} (free it with gps_free).  Read-only (retried).
  */
 GPS_API gps_status gps_health_check(gps_client *client, char **report_json, gps_error *err);
 
