@@ -91,30 +91,38 @@ test_utf8_clip(void **state)
 	assert_string_equal(dst, "a");
 }
 
-/* gps_cancel of an id of 600 "é": the message is cut, at a character */
+/* gps_cancel of an id of 600 "é" (after 0 or 1 ASCII byte, so that the
+ * cut at 1,023 bytes falls once between and once inside a character): the
+ * message is cut at a character boundary */
 static void
 test_long_message_cut_at_character(void **state)
 {
 	gps_client *c;
-	char		id[1201];
-	gps_error	e;
-	gps_status	st;
-	char	   *out = NULL;
-	size_t		n;
+	char		id[1202];
 
 	(void) state;
-	for (int i = 0; i < 600; i++)
-		memcpy(id + 2 * i, "\xC3\xA9", 2);
-	id[1200] = '\0';
 	c = t_open(NULL);
-	st = gps_cancel(c, id, &out, &e);
-	assert_int_equal(st, GPS_NOT_FOUND);
-	assert_null(out);
-	n = strlen(e.message);
-	assert_true(n < sizeof(e.message));
-	assert_true(n > 900);		/* really cut, not emptied */
-	assert_true(utf8_valid(e.message, n));
-	assert_memory_equal(e.message, "push ", 5);
+	for (int lead = 0; lead < 2; lead++)
+	{
+		gps_error	e;
+		gps_status	st;
+		char	   *out = NULL;
+		size_t		n;
+
+		if (lead)
+			id[0] = 'x';
+		for (int i = 0; i < 600; i++)
+			memcpy(id + lead + 2 * i, "\xC3\xA9", 2);
+		id[lead + 1200] = '\0';
+		st = gps_cancel(c, id, &out, &e);
+		assert_int_equal(st, GPS_NOT_FOUND);
+		assert_null(out);
+		n = strlen(e.message);
+		assert_true(n < sizeof(e.message));
+		assert_true(n > 1000);		/* really cut, not emptied */
+		assert_true(utf8_valid(e.message, n));
+		assert_memory_equal(e.message, "push ", 5);
+	}
 	gps_close(c);
 }
 
