@@ -594,8 +594,8 @@ GPS_API const char *gps_import_kind_name(gps_import_kind kind);
 
 /*
  * Import one batch of records in ONE transaction on one pooled connection:
- * COPY of the n records into the connection's temporary staging table
- * pg_temp.gitproxy_import_staging (created once per connection), then one
+ * COPY of the n records into the extension's staging table
+ * gitproxy.import_staging (the runtime role may insert into it), then one
  * set-based merge, gitproxy.import_pushes() / import_users() /
  * import_repos(), then COMMIT; after any error ROLLBACK, so a batch is
  * applied whole or not at all.

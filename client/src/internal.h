@@ -50,7 +50,6 @@ typedef struct gpsi_conn
 	PGconn	   *pg;
 	int64_t		created_ms;
 	int64_t		last_used_ms;
-	bool		import_staging; /* gitproxy_import_staging created (bulk.c) */
 	struct gpsi_conn *next;		/* idle list link */
 } gpsi_conn;
 

@@ -167,7 +167,6 @@ open_conn(gps_client *c, gpsi_conn **out, gps_error *err)
 	}
 	conn->pg = pg;
 	conn->created_ms = conn->last_used_ms = gpsi_now_ms();
-	conn->import_staging = false;
 	conn->next = NULL;
 	pthread_mutex_lock(&c->mu);
 	c->created++;
