@@ -47,7 +47,7 @@ static GpsPlan write_audit_plan = {
 	"merged AS (INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ") "
 	"SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM src "
 	"ON CONFLICT (id) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4") " "
-	"RETURNING p.id, gitproxy.push_decision(p.doc) AS decision) "
+	"RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision) "
 	GPS_PUSH_LOG_CHANGES("write_audit", "merged", "old"),
 	14, {TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID,
 	BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID}
