@@ -272,8 +272,8 @@ GPS_API gps_status gps_delete_push(gps_client *client, const char *id, gps_error
  * attestation_json NULL removes a previous one).
  * *result_json = {"message":"authorised <id>"}.
  * Errors: GPS_NOT_FOUND P0002 "push <id> not found" (nothing written);
- * GPS_CONFLICT 55000 "push <id> is already <state>" when the server runs with
- * gitproxy_sink.strict_review = on.  NOT idempotent (each decision is
+ * GPS_CONFLICT 55000 "push <id> is already <state>" when the database's
+ * review mode is strict (gitproxy.review_mode()).  NOT idempotent (each decision is
  * appended to the decision log): a lost connection gives GPS_UNAVAILABLE.
  */
 GPS_API gps_status gps_authorise(gps_client *client, const char *id, const char *attestation_json,

@@ -56,6 +56,7 @@ SELECT set_eq(
     'function gitproxy.import_stored_doc(text,bigint)',
     'function gitproxy.import_user_doc(text,bigint)',
     'function gitproxy.import_users()',
+    'function gitproxy.push_decision(jsonb)',
     'function gitproxy.pushes_rollup_maintain()',
     'function gitproxy.rebuild_repo_push_rollups()',
     'function gitproxy.record_migration(text)',
@@ -63,6 +64,7 @@ SELECT set_eq(
     'function gitproxy.remove_public_key(text,text)',
     'function gitproxy.remove_user_can_authorise(text,text)',
     'function gitproxy.remove_user_can_push(text,text)',
+    'function gitproxy.review_mode()',
     'function gitproxy.session_all()',
     'function gitproxy.session_clear()',
     'function gitproxy.session_destroy(text)',
@@ -72,6 +74,7 @@ SELECT set_eq(
     'function gitproxy.session_prune(integer)',
     'function gitproxy.session_set(text,json,timestamp with time zone)',
     'function gitproxy.session_touch(text,timestamp with time zone)',
+    'function gitproxy.set_review_mode(text)',
     'function gitproxy.unrecord_migration(text)',
     'function gitproxy.update_repo(json)',
     'function gitproxy.update_user(json)',
@@ -82,11 +85,13 @@ SELECT set_eq(
     'sequence gitproxy.repos_seq_seq',
     'sequence gitproxy.users_seq_seq',
     'table gitproxy.decision_log',
+    'table gitproxy.import_staging',
     'table gitproxy.migrations',
     'table gitproxy.pushes',
     'table gitproxy.repo_push_rollups',
     'table gitproxy.repos',
     'table gitproxy.sessions',
+    'table gitproxy.settings',
     'table gitproxy.user_public_keys',
     'table gitproxy.users',
     'view gitproxy.pending_pushes',
@@ -94,15 +99,15 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 76 member objects');
+  'extension gitproxy_sink has exactly its 81 member objects');
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          60,
+          63,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
-          15,
+          17,
           'schema gitproxy holds no table, view or sequence outside the extension');
 
 SELECT * FROM finish();
