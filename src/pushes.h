@@ -50,8 +50,15 @@
  * not see but the write updated (created by another session after the
  * statement's snapshot) is always logged: its fields before are unknown.
  */
-#define GPS_PUSH_OLD_DECISION_COLUMNS(a) 	"gitproxy.push_decision(" a ".doc) AS decision, " GPS_PUSH_STATE_SQL(a) " AS state"
-#define GPS_PUSH_LOG_CHANGES(action, merged, old) 	"INSERT INTO gitproxy.decision_log " 	"(push_id, decided_at, action, reviewer, payload, state_before, db_role) " 	"SELECT m.id, clock_timestamp(), '" action "', NULL, m.decision, " 	"coalesce(o.state, 'absent'), session_user " 	"FROM " merged " m LEFT JOIN " old " o ON o.id = m.id " 	"WHERE CASE WHEN o.id IS NOT NULL THEN m.decision IS DISTINCT FROM o.decision " \
+#define GPS_PUSH_OLD_DECISION_COLUMNS(a) \
+	"gitproxy.push_decision(" a ".doc) AS decision, " GPS_PUSH_STATE_SQL(a) " AS state"
+#define GPS_PUSH_LOG_CHANGES(action, merged, old) \
+	"INSERT INTO gitproxy.decision_log " \
+	"(push_id, decided_at, action, reviewer, payload, state_before, db_role) " \
+	"SELECT m.id, clock_timestamp(), '" action "', NULL, m.decision, " \
+	"coalesce(o.state, 'absent'), session_user " \
+	"FROM " merged " m LEFT JOIN " old " o ON o.id = m.id " \
+	"WHERE CASE WHEN o.id IS NOT NULL THEN m.decision IS DISTINCT FROM o.decision " \
 	"WHEN m.inserted THEN m.decision <> '{}'::jsonb ELSE true END"
 #define GPS_PUSH_UPSERT_SET(strict) \
 	"updated_at = now(), type = EXCLUDED.type, ts = EXCLUDED.ts, url = EXCLUDED.url, " \
