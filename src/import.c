@@ -1,19 +1,25 @@
 /*
  * import.c
  *     Bulk import: one set-based merge per batch of the rows a client staged
- *     with COPY into its own temp table.  This file holds the machinery
- *     shared by every kind (import.h) and the push import; users and repos
- *     are in import_users_repos.c.
+ *     with COPY into the extension's staging table.  This file holds the
+ *     machinery shared by every kind (import.h) and the push import; users
+ *     and repos are in import_users_repos.c.
  *
  * The client, per batch and in ONE transaction:
- *     CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
- *         (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
- *     COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN;
+ *     COPY gitproxy.import_staging (line_no, doc) FROM STDIN;
  *     SELECT * FROM gitproxy.import_pushes();
  *     COMMIT;
+ * gitproxy.import_staging belongs to the extension: the runtime role may
+ * only insert line_no and doc into it, and each row's xact_id defaults to
+ * the inserting transaction.  The import functions read (and, when done,
+ * delete) only the rows of their own transaction, so what the definer reads
+ * is data, never an object the caller created: 1.0 read a temp table of the
+ * caller, whose indexes, defaults, triggers, rules and column types ran
+ * with the definer's rights.
  * import_pushes converts every staged line with gitproxy.import_stored_doc
  * (json_codec.h, so NUL characters and lone surrogates survive) and merges
- * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT statement.
+ * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT statement,
+ * which also logs every change of a push's decision fields.
  * Any bad line raises an error naming its line_no and the whole batch (the
  * transaction) is rolled back.  The merge runs in a subtransaction: when it
  * fails on a constraint without naming a line (a duplicate _id, an SSH key
@@ -22,20 +28,15 @@
  */
 #include "postgres.h"
 
-#include "access/relation.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/resowner.h"
 
 #include "compat.h"
@@ -50,21 +51,20 @@ PG_FUNCTION_INFO_V1(gps_import_stored_doc);
 PG_FUNCTION_INFO_V1(gps_import_new_id);
 PG_FUNCTION_INFO_V1(gps_import_pushes);
 
-#define STAGING_SCHEMA "pg_temp"
-#define STAGING_TABLE "gitproxy_import_staging"
-
 /*
- * The push merge.  $1 = gitproxy_sink.strict_review.  Every staged line is
- * converted once (a function in FROM runs once per row); per id the line
- * with the highest line_no wins, so a batch never touches a row twice.
- * _id: the record's own well-formed one, else the stored one, else a new
- * one.  The document is replaced as write_audit does (strict mode keeps a
- * decided push's decision fields).  xmax = 0 tells inserted rows from
- * updated ones.
+ * The push merge.  $1 = strict review mode.  Every staged line is converted
+ * once (a function in FROM runs once per row); per id the line with the
+ * highest line_no wins, so a batch never touches a row twice.  _id: the
+ * record's own well-formed one, else the stored one, else a new one.  The
+ * document is replaced as write_audit does (strict mode keeps an existing
+ * push's decision fields).  xmax = 0 tells inserted rows from updated ones.
+ * `old` locks the stored rows the batch replaces before the insert reads
+ * them (it is joined in), so `logged` compares each push's decision fields
+ * before and after, as write_audit does.
  *
- * Not a kept plan: the staging table is the caller's temp table, and its
- * size changes from batch to batch, so each batch is planned with the row
- * count it has (planning is negligible next to converting the documents).
+ * Not a kept plan: the batch size changes from batch to batch, so each
+ * batch is planned with the row count it has (planning is negligible next
+ * to converting the documents).
  */
 static const char push_latest_fmt[] =
 "SELECT DISTINCT ON (d.push_id COLLATE \"C\") s.line_no%s,"
@@ -76,16 +76,25 @@ static const char push_latest_fmt[] =
 " ORDER BY d.push_id COLLATE \"C\", s.line_no DESC";
 
 static const char push_merge_fmt[] =
-"WITH latest AS (%s), merged AS ("
+"WITH latest AS (%s), old AS ("
+" SELECT e.id, e._id, " GPS_PUSH_OLD_DECISION_COLUMNS("e")
+" FROM gitproxy.pushes e JOIN latest l ON e.id = l.id FOR UPDATE OF e"
+"), merged AS ("
 " INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ")"
 " SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc,"
 "  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
 "  l.authorised, l.canceled, l.rejected"
-" FROM latest l LEFT JOIN gitproxy.pushes e ON e.id = l.id"
+" FROM latest l LEFT JOIN old e ON e.id = l.id"
 " ON CONFLICT (id_digest) DO UPDATE SET _id = EXCLUDED._id, " GPS_PUSH_UPSERT_SET("$1")
-" RETURNING p.xmax = 0 AS inserted"
-") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+" RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision"
+"), logged AS (" GPS_PUSH_LOG_CHANGES("import", "merged", "old") ")"
+" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
 " FROM merged";
+
+/* The staged rows of the calling transaction go once the merge is done. */
+static const char staging_delete_sql[] =
+"DELETE FROM gitproxy.import_staging t"
+" WHERE t.xact_id OPERATOR(pg_catalog.=) pg_catalog.pg_current_xact_id()";
 
 /* Error context: which staged line was being converted. */
 static void
@@ -236,71 +245,6 @@ gps_import_new_id(PG_FUNCTION_ARGS)
 }
 
 /*
- * The caller's staging table, checked before the merge reads it with the
- * definer's rights: it must exist in the session's own temp schema, be a
- * plain table without row security (a view or a policy would run the
- * caller's code as the definer), and have line_no bigint and doc text.
- * Raises 42P01 when missing, 42809 when not a plain table, 42804 for a wrong
- * column, 42501 for row level security.
- */
-static void
-check_staging_table(void)
-{
-	RangeVar   *rv = makeRangeVar(STAGING_SCHEMA, STAGING_TABLE, -1);
-	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
-	Relation	rel;
-	TupleDesc	desc;
-	static const struct
-	{
-		const char *name;
-		Oid			type;
-		const char *type_name;
-	}			cols[] = {{"line_no", INT8OID, "bigint"}, {"doc", TEXTOID, "text"}};
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("staging table pg_temp.%s does not exist", STAGING_TABLE),
-				 errdetail("gitproxy import functions read the rows the calling session staged in its own temporary table."),
-				 errhint("In the same transaction, run CREATE TEMP TABLE IF NOT EXISTS %s "
-						 "(line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS, "
-						 "then COPY pg_temp.%s (line_no, doc) FROM STDIN.",
-						 STAGING_TABLE, STAGING_TABLE)));
-
-	rel = relation_open(relid, NoLock);
-	if (rel->rd_rel->relkind != RELKIND_RELATION ||
-		rel->rd_rel->relpersistence != RELPERSISTENCE_TEMP)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("pg_temp.%s must be a temporary table", STAGING_TABLE)));
-	if (rel->rd_rel->relrowsecurity)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("pg_temp.%s must not have row level security enabled", STAGING_TABLE)));
-	desc = RelationGetDescr(rel);
-	for (int c = 0; c < (int) lengthof(cols); c++)
-	{
-		bool		found = false;
-
-		for (int i = 0; i < desc->natts; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (att->attisdropped || strcmp(NameStr(att->attname), cols[c].name) != 0)
-				continue;
-			found = att->atttypid == cols[c].type;
-			break;
-		}
-		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("pg_temp.%s must have a column %s of type %s",
-							STAGING_TABLE, cols[c].name, cols[c].type_name)));
-	}
-	relation_close(rel, NoLock);
-}
-
-/*
  * Drop the lines SPI adds to an error context with the text of the
  * statement ("SQL statement ..."): a report then shows the line number and
  * the complaint, not a screen of SQL.
@@ -404,7 +348,7 @@ blame_line(const GpsImportKind *kind)
 	volatile int64 line_no = 0;
 
 	winners_sql = psprintf("SELECT w.line_no, w.doc FROM (%s) w ORDER BY w.line_no",
-						   psprintf(kind->latest_fmt, ", s.doc", "ONLY " GPS_IMPORT_STAGING " s"));
+						   psprintf(kind->latest_fmt, ", s.doc", GPS_IMPORT_STAGING " s"));
 	replay_sql = psprintf(kind->merge_fmt,
 						  psprintf(kind->latest_fmt, "",
 								   psprintf("(VALUES ($%d, $%d)) AS s(line_no, doc)", n + 1, n + 2)));
@@ -499,13 +443,12 @@ gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
 	char	   *sql;
 	ErrorData  *edata;
 
-	check_staging_table();
 	store = gps_srf_begin(fcinfo, &tupdesc);
 	merge_settings();
 
 	SPI_connect();
 	sql = psprintf(kind->merge_fmt,
-				   psprintf(kind->latest_fmt, "", "ONLY " GPS_IMPORT_STAGING " s"));
+				   psprintf(kind->latest_fmt, "", GPS_IMPORT_STAGING " s"));
 	edata = try_merge(sql, kind, &inserted, &updated);
 	if (edata != NULL)
 	{
@@ -515,6 +458,8 @@ gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
 			blame_line(kind);
 		ReThrowError(edata);
 	}
+	if (SPI_execute(staging_delete_sql, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "import failed to remove its staged rows");
 	SPI_finish();
 
 	out[0] = Int64GetDatum(inserted);
@@ -525,23 +470,30 @@ gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
 
 /*
  * gitproxy.import_pushes() -> TABLE(inserted bigint, updated bigint)
- *     Merge the push lines staged in pg_temp.gitproxy_import_staging into
- *     gitproxy.pushes (see the file header for the statement sequence).
- *     Replace semantics of write_audit; a record's well-formed "_id" is kept,
- *     else the stored one, else a new one is generated; duplicate ids in one
- *     batch: the highest line_no wins.  The staged rows are not removed (ON
- *     COMMIT DELETE ROWS does that).  Errors: those of import_stored_doc
- *     (22004, 22P02, 22023 with the line number in the context), 42P01 no
- *     staging table, 42809/42804/42501 unusable staging table, 23505 an
- *     "_id" already used by another push (with the line of the first record
- *     that cannot be applied).
+ *     Merge the push lines the calling transaction staged in
+ *     gitproxy.import_staging into gitproxy.pushes (see the file header for
+ *     the statement sequence), then delete them.  Replace semantics of
+ *     write_audit (strict review mode: an existing push keeps its decision
+ *     fields); every change of decision fields is logged (action "import").
+ *     A record's well-formed "_id" is kept, else the stored one, else a new
+ *     one is generated; duplicate ids in one batch: the highest line_no
+ *     wins.  Errors: those of import_stored_doc (22004, 22P02, 22023 with the
+ *     line number in the context), 23505 an "_id" already used by another
+ *     push (with the line of the first record that cannot be applied).
  */
 Datum
 gps_import_pushes(PG_FUNCTION_ARGS)
 {
-	GpsImportKind kind = {
-		"push", push_latest_fmt, push_merge_fmt, 1, {BOOLOID}, {BoolGetDatum(gps_strict_review)}
-	};
+	bool		strict;
 
-	return gps_import_run(fcinfo, &kind);
+	SPI_connect();
+	strict = gps_review_strict();
+	SPI_finish();
+	{
+		GpsImportKind kind = {
+			"push", push_latest_fmt, push_merge_fmt, 1, {BOOLOID}, {BoolGetDatum(strict)}
+		};
+
+		return gps_import_run(fcinfo, &kind);
+	}
 }

@@ -2,7 +2,7 @@
  * import.h
  *     The machinery shared by the bulk import functions (import.c:
  *     import_pushes; import_users_repos.c: import_users, import_repos): the
- *     caller's staging table, the per-line error context, record ids, and
+ *     extension's staging table, the per-line error context, record ids, and
  *     running one set-based merge per batch with a diagnosis that names the
  *     line behind a constraint violation.
  */
@@ -14,8 +14,13 @@
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
-/* the caller's staging table (see the file header of import.c) */
-#define GPS_IMPORT_STAGING "pg_temp.gitproxy_import_staging"
+/*
+ * The rows the calling transaction staged in the extension's staging table
+ * (see the file header of import.c), as a FROM item to alias.
+ */
+#define GPS_IMPORT_STAGING \
+	"(SELECT t.line_no, t.doc FROM gitproxy.import_staging t" \
+	" WHERE t.xact_id OPERATOR(pg_catalog.=) pg_catalog.pg_current_xact_id())"
 
 /*
  * Start reporting errors with the context "gitproxy import, line <n>";
@@ -50,9 +55,9 @@ typedef struct GpsImportKind
 } GpsImportKind;
 
 /*
- * The body of every import_<kind>() function: check the staging table,
- * raise the settings the merge needs, run the merge in a subtransaction and
- * return its row.  When the merge fails with an integrity constraint
+ * The body of every import_<kind>() function: raise the settings the merge
+ * needs, run the merge of the calling transaction's staged rows in a
+ * subtransaction, delete those rows and return the merge's row.  When the merge fails with an integrity constraint
  * violation (class 23) that names no line, the winning lines are applied one
  * by one in line order to find the first that fails, and that error is
  * raised with its line's context; nothing of the batch is applied either way.

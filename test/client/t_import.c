@@ -2,7 +2,7 @@
  * t_import.c - gps_import_batch: a batch applied whole (counts, ids kept,
  * last line wins, re-run harmless), errors naming their line with nothing
  * applied, checks made before anything is sent, several batches on one
- * pooled connection (the staging table survives a failed batch).
+ * pooled connection (it goes on after a failed batch).
  */
 #include "tests.h"
 
@@ -106,7 +106,7 @@ test_import_errors(void **state)
 	assert_error(st, &e, GPS_INVALID_INPUT, "22P02", "invalid input syntax for type json");
 	assert_int_equal(bad, 11);
 	assert_int_equal(count_like("SELECT count(*) FROM gitproxy.pushes WHERE id", pre), 0);
-	/* the same connection goes on: the staging table survived the rollback */
+	/* the same connection goes on after the rollback */
 	assert_int_equal(gps_import_batch(c, GPS_IMPORT_PUSHES, docs, lines, 1, &ins, &upd, &bad, &e), GPS_OK);
 	assert_int_equal(ins, 1);
 	/* a record the server refuses: "Invalid id" on its line */
