@@ -1,6 +1,13 @@
 /*
  * gitproxy_sink.c
- *     Module entry point: PG_MODULE_MAGIC and the extension's GUCs.
+ *     Module entry point: PG_MODULE_MAGIC.
+ *
+ * The extension defines no GUC.  1.0's gitproxy_sink.strict_review was a
+ * session setting that a client could mask with a startup option before
+ * the library loaded; 1.1 keeps the review mode in gitproxy.settings
+ * (review.c).  The prefix stays reserved, so a leftover setting of the old
+ * GUC is reported (WARNING at load, ERROR on SET) instead of silently
+ * ignored.
  */
 #include "postgres.h"
 
@@ -12,23 +19,10 @@
 
 PG_MODULE_MAGIC;
 
-bool		gps_strict_review = false;
-
 void		_PG_init(void);
 
 void
 _PG_init(void)
 {
-	DefineCustomBoolVariable("gitproxy_sink.strict_review",
-							 "Accept review decisions only on pending pushes.",
-							 "When on, authorise, reject and cancel fail with SQLSTATE 55000 "
-							 "on a push that already has a decision, and write_audit keeps "
-							 "the stored decision of such a push. Off matches git-proxy's "
-							 "existing backends, where any decision may overwrite another.",
-							 &gps_strict_review,
-							 false,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("gitproxy_sink");
 }

@@ -1,22 +1,28 @@
 /*
  * import.c
  *     Bulk import: one set-based merge per batch of the rows a client staged
- *     with COPY into its own temp table.  This file holds the machinery
- *     shared by every kind (import.h) and the push import; users and repos
- *     are in import_users_repos.c.
+ *     with COPY into the extension's staging table.  This file holds the
+ *     machinery shared by every kind (import.h) and the push import; users
+ *     and repos are in import_users_repos.c.
  *
  * The client, per batch and in ONE transaction:
- *     CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
- *         (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
- *     COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN;
+ *     COPY gitproxy.import_staging (line_no, doc) FROM STDIN;
  *     SELECT * FROM gitproxy.import_pushes();
  *     COMMIT;
+ * gitproxy.import_staging belongs to the extension: the runtime role may
+ * only insert line_no and doc into it, and each row's xact_id defaults to
+ * the inserting transaction.  The import functions read (and, when done,
+ * delete) only the rows of their own transaction, so what the definer reads
+ * is data, never an object the caller created: 1.0 read a temp table of the
+ * caller, whose indexes, defaults, triggers, rules and column types ran
+ * with the definer's rights.
  * import_pushes converts every staged line with gitproxy.import_stored_doc
  * (json_codec.h, so NUL characters and lone surrogates survive) and merges
- * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT DO NOTHING
- * statement: a re-run inserts what is new and never undoes newer data.
- * import_pushes(replace => true) instead passes every record through
- * write_audit (replace_via_write_audit).
+ * the batch into gitproxy.pushes with one INSERT ... ON CONFLICT statement:
+ * by default DO NOTHING, so a re-run inserts what is new and never undoes
+ * newer data; with import_pushes(replace => true) DO UPDATE, replacing as
+ * write_audit does.  Both log every change of a push's decision fields
+ * (a new push from "absent").
  * Any bad line raises an error naming its line_no and the whole batch (the
  * transaction) is rolled back.  The merge runs in a subtransaction: when it
  * fails on a constraint without naming a line (a duplicate _id, an SSH key
@@ -25,20 +31,15 @@
  */
 #include "postgres.h"
 
-#include "access/relation.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/resowner.h"
 
 #include "compat.h"
@@ -54,17 +55,14 @@ PG_FUNCTION_INFO_V1(gps_import_stored_doc);
 PG_FUNCTION_INFO_V1(gps_import_new_id);
 PG_FUNCTION_INFO_V1(gps_import_pushes);
 
-#define STAGING_SCHEMA "pg_temp"
-#define STAGING_TABLE "gitproxy_import_staging"
-
 /*
  * The staged push lines to apply.  Every staged line is converted once (a
  * function in FROM runs once per row); per id the line with the highest
  * line_no wins, so a batch never touches a row twice.
  *
- * Not a kept plan: the staging table is the caller's temp table, and its
- * size changes from batch to batch, so each batch is planned with the row
- * count it has (planning is negligible next to converting the documents).
+ * Not a kept plan: the batch size changes from batch to batch, so each
+ * batch is planned with the row count it has (planning is negligible next
+ * to converting the documents).
  */
 static const char push_latest_fmt[] =
 "SELECT DISTINCT ON (d.push_id COLLATE \"C\") s.line_no%s,"
@@ -78,7 +76,8 @@ static const char push_latest_fmt[] =
 /*
  * Default: insert the pushes whose id is new, leave every stored push as it
  * is (a re-run never undoes a newer write or review decision).  A new push
- * keeps the record's own _id exactly, else gets a new one.
+ * keeps the record's own _id exactly, else gets a new one.  A new push's
+ * decision fields are logged (from "absent"), as write_audit logs them.
  */
 static const char push_insert_fmt[] =
 "WITH latest AS (%s), merged AS ("
@@ -88,16 +87,41 @@ static const char push_insert_fmt[] =
 "  l.authorised, l.canceled, l.rejected"
 " FROM latest l ORDER BY l.line_no"
 " ON CONFLICT (id_digest) DO NOTHING"
-" RETURNING 1"
-") SELECT (SELECT count(*) FROM merged), 0::bigint,"
+" RETURNING p.id, true AS inserted, gitproxy.push_decision(p.doc) AS decision"
+"), old AS (SELECT NULL::text AS id, NULL::jsonb AS decision, NULL::text AS state WHERE false"
+"), logged AS (" GPS_PUSH_LOG_CHANGES("import", "merged", "old") ")"
+" SELECT (SELECT count(*) FROM merged), 0::bigint,"
 " (SELECT count(*) FROM latest) - (SELECT count(*) FROM merged)";
 
 /*
- * --replace: the winning lines in line order with what the per-record
- * replace needs (replace_via_write_audit).
+ * replace => true: the push merge.  $1 = strict review mode.  _id: the
+ * record's own, else the stored one, else a new one.  The document is
+ * replaced as write_audit does (strict mode keeps an existing push's
+ * decision fields).  xmax = 0 tells inserted rows from updated ones.  `old`
+ * locks the stored rows the batch replaces before the insert reads them (it
+ * is joined in), so `logged` compares each push's decision fields before and
+ * after, as write_audit does.
  */
 static const char push_replace_fmt[] =
-"SELECT w.line_no, w.doc, w.id, w.record_id FROM (%s) w ORDER BY w.line_no";
+"WITH latest AS (%s), old AS ("
+" SELECT e.id, e._id, " GPS_PUSH_OLD_DECISION_COLUMNS("e")
+" FROM gitproxy.pushes e JOIN latest l ON e.id = l.id FOR UPDATE OF e"
+"), merged AS ("
+" INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ")"
+" SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc,"
+"  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
+"  l.authorised, l.canceled, l.rejected"
+" FROM latest l LEFT JOIN old e ON e.id = l.id"
+" ON CONFLICT (id_digest) DO UPDATE SET _id = EXCLUDED._id, " GPS_PUSH_UPSERT_SET("$1")
+" RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision"
+"), logged AS (" GPS_PUSH_LOG_CHANGES("import", "merged", "old") ")"
+" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), 0::bigint"
+" FROM merged";
+
+/* The staged rows of the calling transaction go once the merge is done. */
+static const char staging_delete_sql[] =
+"DELETE FROM gitproxy.import_staging t"
+" WHERE t.xact_id OPERATOR(pg_catalog.=) pg_catalog.pg_current_xact_id()";
 
 /* Error context: which staged line was being converted. */
 static void
@@ -237,71 +261,6 @@ gps_import_new_id(PG_FUNCTION_ARGS)
 }
 
 /*
- * The caller's staging table, checked before the merge reads it with the
- * definer's rights: it must exist in the session's own temp schema, be a
- * plain table without row security (a view or a policy would run the
- * caller's code as the definer), and have line_no bigint and doc text.
- * Raises 42P01 when missing, 42809 when not a plain table, 42804 for a wrong
- * column, 42501 for row level security.
- */
-static void
-check_staging_table(void)
-{
-	RangeVar   *rv = makeRangeVar(STAGING_SCHEMA, STAGING_TABLE, -1);
-	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
-	Relation	rel;
-	TupleDesc	desc;
-	static const struct
-	{
-		const char *name;
-		Oid			type;
-		const char *type_name;
-	}			cols[] = {{"line_no", INT8OID, "bigint"}, {"doc", TEXTOID, "text"}};
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("staging table pg_temp.%s does not exist", STAGING_TABLE),
-				 errdetail("gitproxy import functions read the rows the calling session staged in its own temporary table."),
-				 errhint("In the same transaction, run CREATE TEMP TABLE IF NOT EXISTS %s "
-						 "(line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS, "
-						 "then COPY pg_temp.%s (line_no, doc) FROM STDIN.",
-						 STAGING_TABLE, STAGING_TABLE)));
-
-	rel = relation_open(relid, NoLock);
-	if (rel->rd_rel->relkind != RELKIND_RELATION ||
-		rel->rd_rel->relpersistence != RELPERSISTENCE_TEMP)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("pg_temp.%s must be a temporary table", STAGING_TABLE)));
-	if (rel->rd_rel->relrowsecurity)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("pg_temp.%s must not have row level security enabled", STAGING_TABLE)));
-	desc = RelationGetDescr(rel);
-	for (int c = 0; c < (int) lengthof(cols); c++)
-	{
-		bool		found = false;
-
-		for (int i = 0; i < desc->natts; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (att->attisdropped || strcmp(NameStr(att->attname), cols[c].name) != 0)
-				continue;
-			found = att->atttypid == cols[c].type;
-			break;
-		}
-		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("pg_temp.%s must have a column %s of type %s",
-							STAGING_TABLE, cols[c].name, cols[c].type_name)));
-	}
-	relation_close(rel, NoLock);
-}
-
-/*
  * Drop the lines SPI adds to an error context with the text of the
  * statement ("SQL statement ..."): a report then shows the line number and
  * the complaint, not a screen of SQL.
@@ -404,7 +363,7 @@ blame_line(const GpsImportKind *kind)
 	volatile int64 line_no = 0;
 
 	winners_sql = psprintf("SELECT w.line_no, w.doc FROM (%s) w ORDER BY w.line_no",
-						   psprintf(kind->latest_fmt, ", s.doc", "ONLY " GPS_IMPORT_STAGING " s"));
+						   psprintf(kind->latest_fmt, ", s.doc", GPS_IMPORT_STAGING " s"));
 	replay_sql = psprintf(kind->merge_fmt,
 						  psprintf(kind->latest_fmt, "",
 								   psprintf("(VALUES ($%d, $%d)) AS s(line_no, doc)", n + 1, n + 2)));
@@ -487,71 +446,6 @@ merge_settings(void)
 #endif
 }
 
-/*
- * import_pushes(replace => true): every winning line goes through
- * gitproxy.write_audit itself, one call per record in line order, so a
- * replace is exactly the write git-proxy makes: replace semantics, strict
- * review mode honoured (a decided push keeps its decision) and whatever
- * write_audit records about a changed decision recorded here too.  Then the
- * record's own _id, when it has one, is given to the push (kept exactly).
- * Errors name the line (error context).  Slower than the set-based insert,
- * which is why it is the explicit choice.
- */
-static void
-replace_via_write_audit(const char *winners_sql, int64 *counts)
-{
-	SPIPlanPtr	exists_plan;
-	SPIPlanPtr	write_plan;
-	SPIPlanPtr	id_plan;
-	Oid			text1[1] = {TEXTOID};
-	Oid			text2[2] = {TEXTOID, TEXTOID};
-	SPITupleTable *winners;
-	uint64		nwinners;
-
-	if (SPI_execute(winners_sql, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "import: reading the staged lines failed");
-	winners = SPI_tuptable;
-	nwinners = SPI_processed;
-	exists_plan = SPI_prepare("SELECT 1 FROM gitproxy.pushes p WHERE p.id = $1", 1, text1);
-	write_plan = SPI_prepare("SELECT gitproxy.write_audit($1::pg_catalog.json)", 1, text1);
-	id_plan = SPI_prepare("UPDATE gitproxy.pushes p SET _id = $2 "
-						  "WHERE p.id = $1 AND p._id <> $2", 2, text2);
-	if (exists_plan == NULL || write_plan == NULL || id_plan == NULL)
-		elog(ERROR, "import: preparing the replace failed: %s", SPI_result_code_string(SPI_result));
-
-	for (uint64 i = 0; i < nwinners; i++)
-	{
-		HeapTuple	row = winners->vals[i];
-		TupleDesc	desc = winners->tupdesc;
-		bool		isnull;
-		int64		line_no = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-		Datum		doc = SPI_getbinval(row, desc, 2, &isnull);
-		Datum		id = SPI_getbinval(row, desc, 3, &isnull);
-		bool		no_record_id;
-		Datum		record_id = SPI_getbinval(row, desc, 4, &no_record_id);
-		ErrorContextCallback errcb;
-		Datum		args[2];
-
-		CHECK_FOR_INTERRUPTS();
-		gps_import_line_begin(&errcb, &line_no);
-		args[0] = id;
-		if (SPI_execute_plan(exists_plan, args, NULL, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "import: looking up a push failed");
-		counts[SPI_processed > 0 ? 1 : 0]++;
-		args[0] = doc;
-		if (SPI_execute_plan(write_plan, args, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "import: write_audit failed");
-		if (!no_record_id)
-		{
-			args[0] = id;
-			args[1] = record_id;
-			if (SPI_execute_plan(id_plan, args, NULL, false, 0) < 0)
-				elog(ERROR, "import: setting the record id failed");
-		}
-		gps_import_line_end(&errcb);
-	}
-}
-
 Datum
 gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
 {
@@ -563,34 +457,24 @@ gps_import_run(FunctionCallInfo fcinfo, const GpsImportKind *kind)
 	char	   *sql;
 	ErrorData  *edata;
 
-	check_staging_table();
 	store = gps_srf_begin(fcinfo, &tupdesc);
 	merge_settings();
 
 	SPI_connect();
-	if (kind->per_record)
+	sql = psprintf(kind->merge_fmt,
+				   psprintf(kind->latest_fmt, "", GPS_IMPORT_STAGING " s"));
+	edata = try_merge(sql, kind, counts);
+	if (edata != NULL)
 	{
-		replace_via_write_audit(psprintf(kind->merge_fmt,
-										 psprintf(kind->latest_fmt, ", s.doc",
-												  "ONLY " GPS_IMPORT_STAGING " s")),
-								counts);
-		SPI_finish();
+		strip_statement_context(edata);
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
+			!names_a_line(edata))
+			blame_line(kind);
+		ReThrowError(edata);
 	}
-	else
-	{
-		sql = psprintf(kind->merge_fmt,
-					   psprintf(kind->latest_fmt, "", "ONLY " GPS_IMPORT_STAGING " s"));
-		edata = try_merge(sql, kind, counts);
-		if (edata != NULL)
-		{
-			strip_statement_context(edata);
-			if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
-				!names_a_line(edata))
-				blame_line(kind);
-			ReThrowError(edata);
-		}
-		SPI_finish();
-	}
+	if (SPI_execute(staging_delete_sql, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "import failed to remove its staged rows");
+	SPI_finish();
 
 	for (int i = 0; i < 3; i++)
 		out[i] = Int64GetDatum(counts[i]);
@@ -615,28 +499,36 @@ gps_import_replace_arg(FunctionCallInfo fcinfo)
 /*
  * gitproxy.import_pushes(replace boolean DEFAULT false)
  *         -> TABLE(inserted bigint, updated bigint, skipped bigint)
- *     Merge the push lines staged in pg_temp.gitproxy_import_staging into
- *     gitproxy.pushes (see the file header for the statement sequence).
- *     Default: pushes whose id is new are inserted, every stored push is
- *     left untouched (counted as skipped).  replace: every record goes
- *     through write_audit (replace semantics, strict review mode honoured)
- *     and takes the record's own "_id" when it has one.  A record's "_id" is
- *     kept exactly, a missing, null or empty one generated; duplicate ids in
- *     one batch: the highest line_no wins.  The staged rows are not removed
- *     (ON COMMIT DELETE ROWS does that).  Errors: those of import_stored_doc
- *     (22004, 22P02, 22023 with the line number in the context), 22004
- *     replace NULL, 42P01 no staging table, 42809/42804/42501 unusable
- *     staging table, 23505 an "_id" already used by another push (with the
- *     line of the first record that cannot be applied).
+ *     Merge the push lines the calling transaction staged in
+ *     gitproxy.import_staging into gitproxy.pushes (see the file header for
+ *     the statement sequence), then delete them.  Default: pushes whose id is
+ *     new are inserted, every stored push is left untouched (counted as
+ *     skipped).  replace: replace semantics of write_audit (strict review
+ *     mode: an existing push keeps its decision fields), and a stored push
+ *     takes the record's own "_id".  Every change of decision fields is
+ *     logged (action "import").  A record's "_id" is kept exactly, a missing,
+ *     null or empty one generated (a stored push keeps its own); duplicate
+ *     ids in one batch: the highest line_no wins.  Errors: those of
+ *     import_stored_doc (22004, 22P02, 22023, 22001 with the line number in
+ *     the context), 22004 replace NULL, 23505 an "_id" already used by
+ *     another push (with the line of the first record that cannot be
+ *     applied).
  */
 Datum
 gps_import_pushes(PG_FUNCTION_ARGS)
 {
 	bool		replace = gps_import_replace_arg(fcinfo);
-	GpsImportKind kind = {
-		"push", push_latest_fmt, replace ? push_replace_fmt : push_insert_fmt, replace,
-		0, {InvalidOid}, {0}
-	};
+	bool		strict;
 
-	return gps_import_run(fcinfo, &kind);
+	SPI_connect();
+	strict = gps_review_strict();
+	SPI_finish();
+	{
+		GpsImportKind kind = {
+			"push", push_latest_fmt, replace ? push_replace_fmt : push_insert_fmt,
+			1, {BOOLOID}, {BoolGetDatum(strict)}
+		};
+
+		return gps_import_run(fcinfo, &kind);
+	}
 }

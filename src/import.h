@@ -2,7 +2,7 @@
  * import.h
  *     The machinery shared by the bulk import functions (import.c:
  *     import_pushes; import_users_repos.c: import_users, import_repos): the
- *     caller's staging table, the per-line error context, record ids, and
+ *     extension's staging table, the per-line error context, record ids, and
  *     running one set-based merge per batch with a diagnosis that names the
  *     line behind a constraint violation.
  */
@@ -14,8 +14,13 @@
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
-/* the caller's staging table (see the file header of import.c) */
-#define GPS_IMPORT_STAGING "pg_temp.gitproxy_import_staging"
+/*
+ * The rows the calling transaction staged in the extension's staging table
+ * (see the file header of import.c), as a FROM item to alias.
+ */
+#define GPS_IMPORT_STAGING \
+	"(SELECT t.line_no, t.doc FROM gitproxy.import_staging t" \
+	" WHERE t.xact_id OPERATOR(pg_catalog.=) pg_catalog.pg_current_xact_id())"
 
 /*
  * Start reporting errors with the context "gitproxy import, line <n>";
@@ -39,24 +44,21 @@ extern char *gps_import_take_record_id(Jsonb **jb, const char *what);
  * merge_fmt is the whole merge statement returning one row (inserted
  * bigint, updated bigint, skipped bigint), with one %s for the latest_fmt
  * subquery.  Both may use the parameters values[0..nargs-1] as $1..$nargs.
- * per_record (pushes with replace): merge_fmt instead lists the winning
- * lines (line_no, doc, id, record_id) and each goes through write_audit.
  */
 typedef struct GpsImportKind
 {
 	const char *what;			/* "push", "user", "repo" */
 	const char *latest_fmt;
 	const char *merge_fmt;
-	bool		per_record;
 	int			nargs;
 	Oid			argtypes[2];
 	Datum		values[2];
 } GpsImportKind;
 
 /*
- * The body of every import_<kind>() function: check the staging table,
- * raise the settings the merge needs, run the merge in a subtransaction and
- * return its row.  When the merge fails with an integrity constraint
+ * The body of every import_<kind>() function: raise the settings the merge
+ * needs, run the merge of the calling transaction's staged rows in a
+ * subtransaction, delete those rows and return the merge's row.  When the merge fails with an integrity constraint
  * violation (class 23) that names no line, the winning lines are applied one
  * by one in line order to find the first that fails, and that error is
  * raised with its line's context; nothing of the batch is applied either way.

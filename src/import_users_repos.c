@@ -2,8 +2,8 @@
  * import_users_repos.c
  *     Bulk import of users and repos: import_users() and import_repos(),
  *     with the staging contract of import_pushes (import.c, import.h): the
- *     caller COPYs JSON lines into pg_temp.gitproxy_import_staging (line_no
- *     bigint, doc text) and calls the function in the same transaction.
+ *     caller COPYs JSON lines into gitproxy.import_staging (line_no, doc)
+ *     and calls the function in the same transaction.
  *
  * Each staged line is converted once by a per-line function in FROM
  * (import_user_doc, import_repo_doc) that normalises it as create_user /
@@ -248,10 +248,10 @@ gps_import_repo_doc(PG_FUNCTION_ARGS)
 /*
  * gitproxy.import_users(replace boolean DEFAULT false)
  *         -> TABLE(inserted bigint, updated bigint, skipped bigint)
- *     Merge the user lines staged in pg_temp.gitproxy_import_staging into
- *     gitproxy.users (file header): new usernames inserted, stored users
- *     skipped, or with replace replaced.  Errors: those of import_user_doc, the
- *     staging table checks of import_pushes, 23505 (with the line) a
+ *     Merge the user lines the calling transaction staged in
+ *     gitproxy.import_staging into gitproxy.users (file header), then delete
+ *     them: new usernames inserted, stored users
+ *     skipped, or with replace replaced.  Errors: those of import_user_doc, 23505 (with the line) a
  *     username's record _id used by another user, a non-empty email of
  *     another user, "SSH key already in use by user '<name>'".
  */
@@ -260,7 +260,7 @@ gps_import_users(PG_FUNCTION_ARGS)
 {
 	bool		replace = gps_import_replace_arg(fcinfo);
 	GpsImportKind kind = {"user", user_latest_fmt, replace ? user_replace_fmt : user_insert_fmt,
-	false, 0, {InvalidOid}, {0}};
+	0, {InvalidOid}, {0}};
 
 	return gps_import_run(fcinfo, &kind);
 }
@@ -268,10 +268,10 @@ gps_import_users(PG_FUNCTION_ARGS)
 /*
  * gitproxy.import_repos(replace boolean DEFAULT false)
  *         -> TABLE(inserted bigint, updated bigint, skipped bigint)
- *     Merge the repo lines staged in pg_temp.gitproxy_import_staging into
- *     gitproxy.repos (file header): new urls inserted, stored repos
- *     skipped, or with replace replaced.  Errors: those of import_repo_doc, the
- *     staging table checks of import_pushes, 23505 (with the line) a
+ *     Merge the repo lines the calling transaction staged in
+ *     gitproxy.import_staging into gitproxy.repos (file header), then delete
+ *     them: new urls inserted, stored repos
+ *     skipped, or with replace replaced.  Errors: those of import_repo_doc, 23505 (with the line) a
  *     record's _id used by a repo with another url.
  */
 Datum
@@ -279,7 +279,7 @@ gps_import_repos(PG_FUNCTION_ARGS)
 {
 	bool		replace = gps_import_replace_arg(fcinfo);
 	GpsImportKind kind = {"repo", repo_latest_fmt, replace ? repo_replace_fmt : repo_insert_fmt,
-	false, 0, {InvalidOid}, {0}};
+	0, {InvalidOid}, {0}};
 
 	return gps_import_run(fcinfo, &kind);
 }

@@ -33,11 +33,23 @@ PG_FUNCTION_INFO_V1(gps_write_audit);
 PG_FUNCTION_INFO_V1(gps_get_push);
 PG_FUNCTION_INFO_V1(gps_delete_push);
 PG_FUNCTION_INFO_V1(gps_get_pushes);
+PG_FUNCTION_INFO_V1(gps_push_decision_sql);
 
+/*
+ * The upsert, and a decision_log row when it changed the decision fields.
+ * `old` locks the stored row before the upsert reads `src`, so it holds the
+ * fields the upsert replaces (a push another session creates meanwhile is
+ * logged as from "absent", with the right payload).
+ */
 static GpsPlan write_audit_plan = {
-	"INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ") "
-	"VALUES ($1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-	"ON CONFLICT (id_digest) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4"),
+	"WITH old AS (SELECT e.id, " GPS_PUSH_OLD_DECISION_COLUMNS("e") " "
+	"FROM gitproxy.pushes e WHERE e.id = $1 FOR UPDATE), "
+	"src AS (SELECT count(o.id) AS n FROM old o), "
+	"merged AS (INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ") "
+	"SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM src "
+	"ON CONFLICT (id_digest) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4") " "
+	"RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision) "
+	GPS_PUSH_LOG_CHANGES("write_audit", "merged", "old"),
 	14, {TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID,
 	BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID}
 };
@@ -127,14 +139,56 @@ gps_push_id_of(Jsonb *doc)
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
+Jsonb *
+gps_push_decision(Jsonb *doc)
+{
+	static const char *const keys[] = {"authorised", "rejected", "canceled",
+	"attestation", "rejection"};
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+
+	res = pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	if (JB_ROOT_IS_OBJECT(doc))
+	{
+		for (int i = 0; i < (int) lengthof(keys); i++)
+		{
+			JsonbValue	k;
+			JsonbValue *v = getKeyJsonValueFromContainer(&doc->root, keys[i],
+														 strlen(keys[i]), NULL);
+
+			if (v == NULL)
+				continue;
+			k.type = jbvString;
+			k.val.string.val = (char *) keys[i];
+			k.val.string.len = strlen(keys[i]);
+			pushJsonbValue(&state, WJB_KEY, &k);
+			pushJsonbValue(&state, WJB_VALUE, v);
+		}
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/*
+ * gitproxy.push_decision(doc jsonb) -> jsonb
+ *     The decision fields of a stored push document (gps_push_decision), as
+ *     write_audit and import log them.  Pure.
+ */
+Datum
+gps_push_decision_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_JSONB_P(gps_push_decision(PG_GETARG_JSONB_P(0)));
+}
+
 /*
  * gitproxy.write_audit(push json) -> void
  *     Sink method writeAudit(action).  Upsert keyed by the document's "id"
  *     with replace semantics (fs backend): the stored document becomes the
  *     given one; fields it lacks disappear.  A stored push keeps its _id; an
- *     "_id" in the argument is ignored.  In strict review mode a push that has
- *     a decision keeps its authorised/rejected/canceled flags, attestation and
- *     rejection.  Errors: 22004 push is NULL; 22023 "Invalid id" (not an
+ *     "_id" in the argument is ignored.  In strict review mode an existing
+ *     push keeps its authorised/rejected/canceled flags, attestation and
+ *     rejection.  A change of the decision fields is appended to
+ *     gitproxy.decision_log (action "write_audit").  Errors: 22004 push is NULL; 22023 "Invalid id" (not an
  *     object, id missing, not a string or empty); 22P02 malformed JSON.
  */
 Datum
@@ -153,12 +207,12 @@ gps_write_audit(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(id);
 	values[1] = CStringGetTextDatum(gps_object_id_new());
 	values[2] = JsonbPGetDatum(doc);
-	values[3] = BoolGetDatum(gps_strict_review);
 	memset(nulls, ' ', 4);
 	gps_push_typed_values(doc, values + 4, nulls + 4);
 	nulls[4 + GPS_PUSH_TYPED_COUNT] = '\0';
 
 	SPI_connect();
+	values[3] = BoolGetDatum(gps_review_strict());
 	gps_plan_exec(&write_audit_plan, values, nulls, false, 0);
 	SPI_finish();
 	PG_RETURN_VOID();

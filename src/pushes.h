@@ -31,12 +31,35 @@
 
 /*
  * ON CONFLICT (id) DO UPDATE SET clause shared by write_audit and the bulk
- * import: replace semantics; when strict review mode (parameter `strict`) is
- * on and the stored push has a decision, keep its decision flags and its
- * authorised/rejected/canceled/attestation/rejection keys.
+ * import: replace semantics; in strict review mode (parameter `strict`) an
+ * existing push keeps its decision flags and its
+ * authorised/rejected/canceled/attestation/rejection keys (the decision
+ * fields): only a new push takes them from the written document.
  */
 #define GPS_PUSH_DECISION_KEYS "'{authorised,rejected,canceled,attestation,rejection}'::text[]"
-#define GPS_PUSH_KEEP_DECISION(strict) "(" strict " AND " GPS_PUSH_STATE_SQL("p") " <> 'pending')"
+#define GPS_PUSH_KEEP_DECISION(strict) "(" strict ")"
+
+/*
+ * Decision logging shared by write_audit and the bulk import: `old` (a CTE
+ * over the stored rows the write replaces, locked FOR UPDATE before the
+ * write) gives their decision fields (gitproxy.push_decision) and state;
+ * rows whose decision fields the write changed are appended to
+ * gitproxy.decision_log with the fields after the write as payload, so a
+ * push's log replays to its current decision fields.  `merged` returns id,
+ * inserted (xmax = 0) and decision per written row.  A row that `old` did
+ * not see but the write updated (created by another session after the
+ * statement's snapshot) is always logged: its fields before are unknown.
+ */
+#define GPS_PUSH_OLD_DECISION_COLUMNS(a) \
+	"gitproxy.push_decision(" a ".doc) AS decision, " GPS_PUSH_STATE_SQL(a) " AS state"
+#define GPS_PUSH_LOG_CHANGES(action, merged, old) \
+	"INSERT INTO gitproxy.decision_log " \
+	"(push_id, decided_at, action, reviewer, payload, state_before, db_role) " \
+	"SELECT m.id, clock_timestamp(), '" action "', NULL, m.decision, " \
+	"coalesce(o.state, 'absent'), session_user " \
+	"FROM " merged " m LEFT JOIN " old " o ON o.id = m.id " \
+	"WHERE CASE WHEN o.id IS NOT NULL THEN m.decision IS DISTINCT FROM o.decision " \
+	"WHEN m.inserted THEN m.decision <> '{}'::jsonb ELSE true END"
 #define GPS_PUSH_UPSERT_SET(strict) \
 	"updated_at = now(), type = EXCLUDED.type, ts = EXCLUDED.ts, url = EXCLUDED.url, " \
 	"user_email = EXCLUDED.user_email, error = EXCLUDED.error, blocked = EXCLUDED.blocked, " \
@@ -67,6 +90,13 @@ extern void gps_push_typed_values(Jsonb *doc, Datum *values, char *nulls);
  * "Invalid id" (also when the document is not an object).
  */
 extern char *gps_push_id_of(Jsonb *doc);
+
+/*
+ * The decision fields of a stored push document: an object of the
+ * top-level keys authorised, rejected, canceled, attestation and rejection
+ * it has (empty when none).  SQL: gitproxy.push_decision(jsonb).
+ */
+extern Jsonb *gps_push_decision(Jsonb *doc);
 #endif
 
 #endif							/* GPS_PUSHES_H */

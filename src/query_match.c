@@ -33,6 +33,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/value.h"
 #include "regex/regex.h"
 #include "utils/array.h"
@@ -156,6 +157,11 @@ regex_match(MatchCtx *c, JsonbValue *v)
 	{
 		char		msg[100];
 
+		/*
+		 * REG_CANCEL: a statement_timeout or cancel request interrupted the
+		 * match; report that (57014), as PostgreSQL's own regexp.c does.
+		 */
+		CHECK_FOR_INTERRUPTS();
 		pg_regerror(rc, c->re, msg, sizeof(msg));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),

@@ -4,7 +4,13 @@
  *
  * Each decision locks the push row (SELECT ... FOR UPDATE), checks strict
  * review mode, then changes the flags and payload and appends the decision to
- * gitproxy.decision_log in one statement.  Concurrent decisions on one push
+ * gitproxy.decision_log in one statement.
+ *
+ * The review mode is the database's, kept in gitproxy.settings: only its
+ * owner (the extension owner) or a superuser writes it, through
+ * set_review_mode, so no session setting, startup option or role setting of
+ * the runtime role changes what a decision is allowed to do (1.0's GUC could
+ * be masked by a client's startup option).  Concurrent decisions on one push
  * therefore serialise: the last to commit is what get_push shows, and no mix
  * of two decisions is ever stored (git-proxy's backends race here, R1/R2).
  */
@@ -12,6 +18,9 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -26,6 +35,43 @@
 PG_FUNCTION_INFO_V1(gps_authorise);
 PG_FUNCTION_INFO_V1(gps_reject);
 PG_FUNCTION_INFO_V1(gps_cancel);
+PG_FUNCTION_INFO_V1(gps_review_mode);
+PG_FUNCTION_INFO_V1(gps_set_review_mode);
+
+static GpsPlan strict_plan = {
+	"SELECT EXISTS (SELECT FROM gitproxy.settings s "
+	"WHERE s.name OPERATOR(pg_catalog.=) 'review_mode' AND s.value OPERATOR(pg_catalog.=) 'strict')",
+	0, {InvalidOid}
+};
+
+static GpsPlan mode_plan = {
+	"SELECT coalesce(s.value, 'parity'), "
+	"CASE WHEN s.name IS NULL THEN 'default' ELSE 'gitproxy.settings' END, s.set_at, s.set_by "
+	"FROM (VALUES (1)) v LEFT JOIN gitproxy.settings s ON s.name OPERATOR(pg_catalog.=) 'review_mode'",
+	0, {InvalidOid}
+};
+
+static GpsPlan set_mode_plan = {
+	"INSERT INTO gitproxy.settings AS s (name, value) VALUES ('review_mode', $1) "
+	"ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, "
+	"set_at = pg_catalog.now(), set_by = session_user",
+	1, {TEXTOID}
+};
+
+static GpsPlan extowner_plan = {
+	"SELECT e.extowner FROM pg_catalog.pg_extension e "
+	"WHERE e.extname OPERATOR(pg_catalog.=) 'gitproxy_sink'",
+	0, {InvalidOid}
+};
+
+bool
+gps_review_strict(void)
+{
+	bool		isnull;
+
+	gps_plan_exec(&strict_plan, NULL, NULL, true, 1);
+	return DatumGetBool(gps_spi_getdatum(0, 1, &isnull));
+}
 
 static GpsPlan lock_plan = {
 	"SELECT " GPS_PUSH_STATE_SQL("p") " FROM gitproxy.pushes p WHERE p.id = $1 FOR UPDATE",
@@ -106,11 +152,11 @@ decide(FunctionCallInfo fcinfo, GpsPlan *plan, Jsonb *payload, const char *verb)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("push %s not found", id)));
-	if (gps_strict_review && strcmp(state, "pending") != 0)
+	if (strcmp(state, "pending") != 0 && gps_review_strict())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("push %s is already %s", id, state),
-				 errdetail("gitproxy_sink.strict_review is on: a decision is only accepted on a pending push.")));
+				 errdetail("The review mode is strict: a decision is only accepted on a pending push.")));
 
 	values[1] = payload ? JsonbPGetDatum(payload) : (Datum) 0;
 	nulls[1] = payload ? ' ' : 'n';
@@ -164,4 +210,76 @@ Datum
 gps_cancel(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(decide(fcinfo, &cancel_plan, NULL, "canceled"));
+}
+
+/* The row of gitproxy.review_mode() (caller connected to SPI). */
+static Datum
+mode_row(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (gps_plan_exec(&mode_plan, NULL, NULL, false, 1) != 1)
+		elog(ERROR, "review mode lookup returned no row");
+	return PointerGetDatum(SPI_returntuple(SPI_tuptable->vals[0], BlessTupleDesc(tupdesc)));
+}
+
+/*
+ * gitproxy.review_mode(OUT mode text, OUT source text, OUT set_at
+ *                      timestamptz, OUT set_by text)
+ *     The effective review mode of this database: mode "strict" or
+ *     "parity"; source "gitproxy.settings" (set by set_review_mode at set_at
+ *     by session_user set_by) or "default" (parity, set_at/set_by NULL).
+ *     The same for every session and role.  No git-proxy sink method.
+ */
+Datum
+gps_review_mode(PG_FUNCTION_ARGS)
+{
+	Datum		row;
+
+	SPI_connect();
+	row = mode_row(fcinfo);
+	SPI_finish();
+	PG_RETURN_DATUM(row);
+}
+
+/*
+ * gitproxy.set_review_mode(new_mode text) -> the row of review_mode()
+ *     Administrative: sets this database's review mode to "strict" or
+ *     "parity", effective for every session from commit.  Runs with the
+ *     caller's rights (not SECURITY DEFINER) and refuses callers other than
+ *     a superuser or a role with the privileges of the extension's owner.
+ *     Errors: 42501 other callers; 22004 new_mode NULL; 22023 new_mode not
+ *     strict or parity.
+ */
+Datum
+gps_set_review_mode(PG_FUNCTION_ARGS)
+{
+	Oid			owner = InvalidOid;
+	bool		isnull;
+	char	   *mode;
+	Datum		values[1];
+	Datum		row;
+
+	SPI_connect();
+	if (gps_plan_exec(&extowner_plan, NULL, NULL, true, 1) == 1)
+		owner = DatumGetObjectId(gps_spi_getdatum(0, 1, &isnull));
+	if (!superuser() && !(OidIsValid(owner) && has_privs_of_role(GetUserId(), owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function set_review_mode"),
+				 errdetail("Only a superuser or the owner of extension gitproxy_sink may change the review mode.")));
+	mode = gps_arg_cstring(fcinfo, 0, "review mode");
+	if (strcmp(mode, "strict") != 0 && strcmp(mode, "parity") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("review mode must be \"strict\" or \"parity\""),
+				 errdetail("Got \"%s\".", mode)));
+	values[0] = CStringGetTextDatum(mode);
+	gps_plan_exec(&set_mode_plan, values, NULL, false, 0);
+	CommandCounterIncrement();
+	row = mode_row(fcinfo);
+	SPI_finish();
+	PG_RETURN_DATUM(row);
 }

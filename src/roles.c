@@ -15,8 +15,12 @@
  * function of the schema that is SECURITY DEFINER (the API) or IMMUTABLE
  * (pure helpers such as canonical_remote_url), except trigger functions,
  * the grant functions themselves and the administrative functions in
- * admin_only[] below.  No privilege on any table, sequence or view: the
- * API functions reach the tables with their owner's rights.
+ * admin_only[] below.  No other privilege on any table, sequence or view
+ * (the API functions reach the tables with their owner's rights) but one:
+ * INSERT on the columns without a default of the import staging table
+ * (gitproxy.import_staging: line_no, doc), so a client can COPY a batch;
+ * the column that keys a row to its transaction has a default and is not
+ * granted, so no caller stages rows for another transaction.
  *
  * Read-only role: USAGE on schema gitproxy and SELECT on the extension's
  * views (they run with the view owner's rights); no function at all.
@@ -74,6 +78,15 @@ static GpsPlan views_plan = {
 	0, {InvalidOid}
 };
 
+/* the staging table's columns a caller fills (those without a default) */
+static GpsPlan staging_columns_plan = {
+	"SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_attribute a "
+	"WHERE a.attrelid = 'gitproxy.import_staging'::pg_catalog.regclass "
+	"AND a.attnum > 0 AND NOT a.attisdropped AND NOT a.atthasdef "
+	"ORDER BY a.attnum",
+	0, {InvalidOid}
+};
+
 static GpsPlan owner_plan = {
 	"SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname = 'gitproxy_sink'",
 	0, {InvalidOid}
@@ -111,7 +124,8 @@ target_role(FunctionCallInfo fcinfo, const char *fname)
 }
 
 static void
-grant(ObjectType objtype, List *objects, const char *privilege, const char *rolename)
+grant_columns(ObjectType objtype, List *objects, const char *privilege, List *cols,
+			  const char *rolename)
 {
 	GrantStmt  *stmt = makeNode(GrantStmt);
 	AccessPriv *priv = makeNode(AccessPriv);
@@ -120,7 +134,7 @@ grant(ObjectType objtype, List *objects, const char *privilege, const char *role
 	if (objects == NIL)
 		return;
 	priv->priv_name = pstrdup(privilege);
-	priv->cols = NIL;
+	priv->cols = cols;
 	grantee->roletype = ROLESPEC_CSTRING;
 	grantee->rolename = pstrdup(rolename);
 	grantee->location = -1;
@@ -137,6 +151,12 @@ grant(ObjectType objtype, List *objects, const char *privilege, const char *role
 }
 
 static void
+grant(ObjectType objtype, List *objects, const char *privilege, const char *rolename)
+{
+	grant_columns(objtype, objects, privilege, NIL, rolename);
+}
+
+static void
 grant_schema_usage(const char *rolename)
 {
 	grant(OBJECT_SCHEMA, list_make1(makeString(pstrdup("gitproxy"))), "usage", rolename);
@@ -144,8 +164,9 @@ grant_schema_usage(const char *rolename)
 
 /*
  * gitproxy.grant_runtime(role regrole) -> void
- *     USAGE on schema gitproxy and EXECUTE on the API functions (see the
- *     head of this file) to role; nothing on tables, sequences or views.
+ *     USAGE on schema gitproxy, EXECUTE on the API functions and INSERT
+ *     (line_no, doc) on gitproxy.import_staging (see the head of this file)
+ *     to role; nothing else on tables, sequences or views.
  *     Idempotent; revokes nothing.  Errors: 42501 caller neither superuser
  *     nor extension owner; 22004 role NULL; 22023 no such role.
  */
@@ -177,6 +198,18 @@ gps_grant_runtime(PG_FUNCTION_ARGS)
 	}
 	grant_schema_usage(rolename);
 	grant(OBJECT_FUNCTION, functions, "execute", rolename);
+
+	n = gps_plan_exec(&staging_columns_plan, NULL, NULL, true, 0);
+	{
+		List	   *cols = NIL;
+
+		for (uint64 i = 0; i < n; i++)
+			cols = lappend(cols, makeString(gps_spi_getcstring(i, 1)));
+		if (cols != NIL)
+			grant_columns(OBJECT_TABLE,
+						  list_make1(makeRangeVar(pstrdup("gitproxy"), pstrdup("import_staging"), -1)),
+						  "insert", cols, rolename);
+	}
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -338,8 +338,8 @@ GPS_API gps_status gps_delete_push(gps_client *client, const char *id, gps_error
  * attestation_json NULL removes a previous one).
  * *result_json = {"message":"authorised <id>"}.
  * Errors: GPS_NOT_FOUND P0002 "push <id> not found" (nothing written);
- * GPS_CONFLICT 55000 "push <id> is already <state>" when the server runs with
- * gitproxy_sink.strict_review = on.  NOT idempotent (each decision is
+ * GPS_CONFLICT 55000 "push <id> is already <state>" when the database's
+ * review mode is strict (gitproxy.review_mode()).  NOT idempotent (each decision is
  * appended to the decision log): a lost connection gives GPS_UNAVAILABLE.
  */
 GPS_API gps_status gps_authorise(gps_client *client, const char *id, const char *attestation_json,
@@ -661,8 +661,8 @@ GPS_API const char *gps_import_kind_name(gps_import_kind kind);
 
 /*
  * Import one batch of records in ONE transaction on one pooled connection:
- * COPY of the n records into the connection's temporary staging table
- * pg_temp.gitproxy_import_staging (created once per connection), then one
+ * COPY of the n records into the extension's staging table
+ * gitproxy.import_staging (the runtime role may insert into it), then one
  * gitproxy.import_pushes(replace) / import_users(replace) /
  * import_repos(replace) call, then COMMIT; after any error ROLLBACK, so a
  * batch is applied whole or not at all.

@@ -3,18 +3,15 @@
  * import on one pooled connection, following the extension's staging
  * contract (docs/import.md):
  *
- *   once per connection (outside the batch transaction, so that a failed
- *   batch does not take it away):
- *     CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
- *       (line_no int8 NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
- *     ALTER TABLE ... ALTER COLUMN doc SET STORAGE EXTERNAL
- *   per batch:
  *     BEGIN;
- *     SET LOCAL temp_buffers = '128MB'   (see TEMP_BUFFERS_SQL)
- *     COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN
+ *     COPY gitproxy.import_staging (line_no, doc) FROM STDIN
  *       WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02');
  *     SELECT i.inserted, i.updated, i.skipped FROM gitproxy.import_<kind>($1) AS i;
  *     COMMIT;                      (ROLLBACK after any error)
+ *
+ * gitproxy.import_staging belongs to the extension (the runtime role may
+ * only insert into it); the import function reads and removes the rows of
+ * its own transaction, so nothing is set up per connection.
  *
  * CSV with a quote and a delimiter byte that valid JSON text never holds
  * sends every document byte for byte; the documents are checked for those
@@ -28,23 +25,8 @@
 
 #include "internal.h"
 
-/*
- * Before the session's first use of a temporary table: room for a whole
- * batch in local buffers (they are allocated as needed), so the staged text
- * is not written out and read back; this halves the time of a first batch
- * of real push records.  SET LOCAL: the pooled connection does not carry
- * the setting into later calls (the local buffers, sized by the first
- * batch, stay; a later batch sets the same value, which is accepted).
- */
-#define TEMP_BUFFERS_SQL "SET LOCAL temp_buffers = '128MB'"
-
-#define STAGING_SETUP_SQL \
-	"CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging " \
-	"(line_no pg_catalog.int8 NOT NULL, doc pg_catalog.text NOT NULL) ON COMMIT DELETE ROWS; " \
-	"ALTER TABLE pg_temp.gitproxy_import_staging ALTER COLUMN doc SET STORAGE EXTERNAL"
-
 #define COPY_SQL \
-	"COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN " \
+	"COPY gitproxy.import_staging (line_no, doc) FROM STDIN " \
 	"WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
 
 /* bytes sent to the server per PQputCopyData call */
@@ -69,7 +51,7 @@ gps_import_kind_name(gps_import_kind kind)
 }
 
 /* The line an error names: "gitproxy import, line N" in its context (the
- * extension's per-line errors), else "COPY gitproxy_import_staging, line K"
+ * extension's per-line errors), else "COPY import_staging, line K"
  * (K-th row of this batch); 0 when neither. */
 static int64_t
 error_line_of(const PGresult *res, const int64_t *line_nos, size_t n)
@@ -81,9 +63,9 @@ error_line_of(const PGresult *res, const int64_t *line_nos, size_t n)
 		return 0;
 	if ((p = strstr(ctx, "gitproxy import, line ")) != NULL)
 		return strtoll(p + strlen("gitproxy import, line "), NULL, 10);
-	if ((p = strstr(ctx, "COPY gitproxy_import_staging, line ")) != NULL)
+	if ((p = strstr(ctx, "COPY import_staging, line ")) != NULL)
 	{
-		long long	k = strtoll(p + strlen("COPY gitproxy_import_staging, line "), NULL, 10);
+		long long	k = strtoll(p + strlen("COPY import_staging, line "), NULL, 10);
 
 		if (k >= 1 && (size_t) k <= n)
 			return line_nos[k - 1];
@@ -176,17 +158,9 @@ run_batch(gpsi_conn *conn, gps_import_kind kind, const char *const *docs,
 	PGresult   *res;
 	bool		in_xact = false;
 
-	if (!conn->import_staging)
-	{
-		if (!exec_ok(a, pg, STAGING_SETUP_SQL, PGRES_COMMAND_OK, line_nos, n, err, NULL))
-			return;
-		conn->import_staging = true;
-	}
 	if (!exec_ok(a, pg, "BEGIN", PGRES_COMMAND_OK, line_nos, n, err, NULL))
 		return;
 	in_xact = true;
-	if (!exec_ok(a, pg, TEMP_BUFFERS_SQL, PGRES_COMMAND_OK, line_nos, n, err, NULL))
-		goto rollback;
 	if (!exec_ok(a, pg, COPY_SQL, PGRES_COPY_IN, line_nos, n, err, NULL))
 		goto rollback;
 	if (!send_rows(pg, docs, line_nos, n, err, a))

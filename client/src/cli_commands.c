@@ -511,8 +511,8 @@ const cli_command cli_commands[] = {
 	 "bulk import of JSON-lines files (plain or gzip) of pushes, users or repos",
 	 "Each FILE holds one JSON record per line (blank lines are skipped), plain or\n"
 	 "gzip-compressed (recognised by its magic bytes); - reads standard input.\n"
-	 "Records are sent in batches of N lines (--batch, default 2000): COPY into a\n"
-	 "temporary staging table and one set-based merge per batch, in one\n"
+	 "Records are sent in batches of N lines (--batch, default 2000): COPY into the\n"
+	 "extension's staging table and one set-based merge per batch, in one\n"
 	 "transaction, so a batch is applied whole or not at all.\n\n"
 	 "  --kind K   pushes (keyed by \"id\"), users (by username) or repos (by url).\n"
 	 "             Default: taken from the file name when it contains exactly one\n"

@@ -59,7 +59,6 @@ typedef struct gpsi_conn
 	int64_t		call_limit_ms;	/* client-side limit of one statement; 0 = none */
 	int64_t		created_ms;
 	int64_t		last_used_ms;
-	bool		import_staging; /* gitproxy_import_staging created (bulk.c) */
 	struct gpsi_conn *next;		/* idle list link */
 } gpsi_conn;
 

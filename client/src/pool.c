@@ -256,7 +256,6 @@ open_conn(gps_client *c, gpsi_conn **out, gps_error *err)
 	conn->call_limit_ms = stmt_ms > 0 ? (stmt_ms > GPSI_MAX_TIMEOUT_MS ? GPSI_MAX_TIMEOUT_MS : stmt_ms)
 		+ GPSI_CALL_GRACE_MS : 0;
 	conn->created_ms = conn->last_used_ms = gpsi_now_ms();
-	conn->import_staging = false;
 	conn->next = NULL;
 	pthread_mutex_lock(&c->mu);
 	c->created++;

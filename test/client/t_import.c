@@ -3,7 +3,7 @@
  * (counts, ids kept exactly, last line wins, re-run skips what is stored,
  * replace explicit), errors naming their line with nothing
  * applied, checks made before anything is sent, several batches on one
- * pooled connection (the staging table survives a failed batch).
+ * pooled connection (it goes on after a failed batch).
  */
 #include "tests.h"
 
@@ -133,7 +133,7 @@ test_import_errors(void **state)
 	assert_error(st, &e, GPS_INVALID_INPUT, "22P02", "invalid input syntax for type json");
 	assert_int_equal(bad, 11);
 	assert_int_equal(count_like("SELECT count(*) FROM gitproxy.pushes WHERE id", pre), 0);
-	/* the same connection goes on: the staging table survived the rollback */
+	/* the same connection goes on after the rollback */
 	assert_int_equal(gps_import_batch(c, GPS_IMPORT_PUSHES, docs, lines, 1, &ins, &upd, &bad, &e), GPS_OK);
 	assert_int_equal(ins, 1);
 	/* a record the server refuses: "Invalid id" on its line */

@@ -219,9 +219,10 @@ test_strict_review_conflict(void **state)
 	char		msg[128];
 
 	(void) state;
-	/* server settings pass through the connection string */
+	/* the database's review mode, set by the extension owner */
+	t_exec("SELECT gitproxy.set_review_mode('strict')");
 	gps_config_init(&cfg);
-	cfg.conninfo = t_conninfo("options='-c gitproxy_sink.strict_review=on'");
+	cfg.conninfo = t_conninfo(NULL);
 	c = t_open_cfg(&cfg);
 	t_push(c, id, 1, "https://example.com/strict.git");
 	assert_int_equal(gps_authorise(c, id, NULL, NULL, &e), GPS_OK);
@@ -231,6 +232,7 @@ test_strict_review_conflict(void **state)
 	assert_string_not_equal(e.detail, "");
 	assert_error(gps_cancel(c, id, NULL, &e), &e, GPS_CONFLICT, "55000", NULL);
 	gps_close(c);
+	t_exec("SELECT gitproxy.set_review_mode('parity')");
 }
 
 static void

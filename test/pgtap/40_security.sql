@@ -53,7 +53,7 @@ SELECT is_empty($$SELECT oid::regprocedure FROM member_functions
   'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
 SELECT is_empty($$SELECT oid::regprocedure FROM member_functions
   WHERE NOT prosecdef AND provolatile <> 'i' AND prorettype <> 'trigger'::regtype
-    AND proname NOT IN ('grant_runtime', 'grant_readonly')
+    AND proname NOT IN ('grant_runtime', 'grant_readonly', 'set_review_mode')
     -- internal helpers of the import functions, executable by no role
     AND proname NOT IN ('import_new_id', 'import_stored_doc', 'import_user_doc', 'import_repo_doc')
     -- internal helpers of the query filters (read only their arguments), executable by no role

@@ -57,6 +57,7 @@ SELECT set_eq(
     'function gitproxy.import_user_doc(text,bigint)',
     'function gitproxy.import_users(boolean)',
     'function gitproxy.lower_case(text)',
+    'function gitproxy.push_decision(jsonb)',
     'function gitproxy.pushes_rollup_maintain()',
     'function gitproxy.query_match(jsonb,text[],jsonb,boolean)',
     'function gitproxy.query_regex(jsonb,text[],text,text)',
@@ -66,6 +67,7 @@ SELECT set_eq(
     'function gitproxy.remove_public_key(text,text)',
     'function gitproxy.remove_user_can_authorise(text,text)',
     'function gitproxy.remove_user_can_push(text,text)',
+    'function gitproxy.review_mode()',
     'function gitproxy.session_all()',
     'function gitproxy.session_clear()',
     'function gitproxy.session_destroy(text)',
@@ -76,6 +78,7 @@ SELECT set_eq(
     'function gitproxy.session_set(text,json,timestamp with time zone)',
     'function gitproxy.session_touch(text,timestamp with time zone)',
     'function gitproxy.text_digest(text)',
+    'function gitproxy.set_review_mode(text)',
     'function gitproxy.unrecord_migration(text)',
     'function gitproxy.update_repo(json)',
     'function gitproxy.update_user(json)',
@@ -86,11 +89,13 @@ SELECT set_eq(
     'sequence gitproxy.repos_seq_seq',
     'sequence gitproxy.users_seq_seq',
     'table gitproxy.decision_log',
+    'table gitproxy.import_staging',
     'table gitproxy.migrations',
     'table gitproxy.pushes',
     'table gitproxy.repo_push_rollups',
     'table gitproxy.repos',
     'table gitproxy.sessions',
+    'table gitproxy.settings',
     'table gitproxy.user_public_keys',
     'table gitproxy.users',
     'view gitproxy.pending_pushes',
@@ -98,15 +103,15 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 80 member objects');
+  'extension gitproxy_sink has exactly its 85 member objects');
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          64,
+          67,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
-          15,
+          17,
           'schema gitproxy holds no table, view or sequence outside the extension');
 
 SELECT * FROM finish();

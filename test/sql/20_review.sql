@@ -48,8 +48,8 @@ SELECT test_err($$DELETE FROM gitproxy.decision_log$$);
 SELECT test_err($$TRUNCATE gitproxy.decision_log$$);
 
 -- strict review mode: decisions only on pending pushes (55000, state named)
-SHOW gitproxy_sink.strict_review;
-SET gitproxy_sink.strict_review = on;
+SELECT * FROM gitproxy.review_mode();
+SELECT mode, source, set_by = session_user AS set_by_me FROM gitproxy.set_review_mode('strict');
 SELECT gitproxy.write_audit('{"id": "s1", "type": "push", "timestamp": 3000, "error": false, "blocked": true, "allowPush": false, "authorised": false}');
 SELECT gitproxy.reject('s1', '{"reason": "no", "reviewer": {"username": "bob"}}');
 SELECT test_err($$SELECT gitproxy.authorise('s1', '{"reviewer": {"username": "eve"}}')$$);
@@ -61,6 +61,21 @@ SELECT d->'rejected' AS rejected, d->'authorised' AS authorised, d->'rejection' 
 -- a pending push is written as given in strict mode too
 SELECT gitproxy.write_audit('{"id": "s2", "type": "push", "timestamp": 3001, "authorised": true}');
 SELECT gitproxy.get_push('s2')::jsonb -> 'authorised' AS written_as_given;
-RESET gitproxy_sink.strict_review;
+-- ... but write_audit never decides an existing push, pending or not
+SELECT gitproxy.write_audit('{"id": "s3", "type": "push", "timestamp": 3002, "authorised": false}');
+SELECT gitproxy.write_audit('{"id": "s3", "type": "push", "timestamp": 3002, "authorised": true, "attestation": {"forged": true}}');
+SELECT gitproxy.get_push('s3')::jsonb - '_id' AS strict_pending_kept;
+SELECT mode FROM gitproxy.set_review_mode('parity');
+-- mode errors
+SELECT test_err($$SELECT gitproxy.set_review_mode('lenient')$$);
+SELECT test_err($$SELECT gitproxy.set_review_mode(NULL)$$);
 -- parity mode (default): any decision may follow another
 SELECT gitproxy.authorise('s1', '{"reviewer": {"username": "eve"}}');
+-- every change of the decision fields is logged, write_audit's too: the
+-- payload is the fields after the write; a write that keeps them logs nothing
+SELECT gitproxy.write_audit('{"id": "s1", "type": "push", "timestamp": 3000, "authorised": false, "rejected": true}');
+SELECT gitproxy.write_audit('{"id": "s1", "type": "push", "timestamp": 3000, "authorised": false, "rejected": true, "note": "same decision"}');
+SELECT action, reviewer, payload, state_before FROM gitproxy.decision_log
+ WHERE push_id IN ('s1', 's2', 's3') ORDER BY log_id;
+SELECT gitproxy.push_decision('{"id": "x", "authorised": true, "attestation": null, "other": 1}') AS decision_fields,
+       gitproxy.push_decision('{"id": "x"}') AS none;

@@ -55,7 +55,9 @@ SELECT has_schema_privilege('public', 'gitproxy', 'USAGE') AS public_usage,
        has_schema_privilege('regress_gps_runtime', 'gitproxy', 'CREATE') AS runtime_create;
 
 -- the runtime role touches no table directly: every statement on every
--- table and view fails (42501; 55000 for a view that is not updatable at all)
+-- table and view fails (42501; 55000 for a view that is not updatable at all),
+-- except INSERT into the import staging table (23502 below: DEFAULT VALUES
+-- leaves its line_no and doc NULL)
 SET ROLE regress_gps_runtime;
 CREATE TEMP TABLE direct_access AS
 SELECT c.relname, o.op, left(test_err(format(o.stmt, c.relname, a.attname)), 5) AS sqlstate
@@ -70,6 +72,10 @@ SELECT c.relname, o.op, left(test_err(format(o.stmt, c.relname, a.attname)), 5) 
 SELECT count(DISTINCT relname) >= 7 AS tables_and_views_tried FROM direct_access;
 SELECT op, sqlstate, count(*) > 0 AS seen FROM direct_access GROUP BY op, sqlstate ORDER BY op, sqlstate;
 SELECT relname, op, sqlstate AS allowed FROM direct_access WHERE sqlstate NOT IN ('42501', '55000');
+-- ... and there only line_no and doc, not the column that keys a row to its transaction
+SELECT a.attname, has_column_privilege('regress_gps_runtime', a.attrelid, a.attnum, 'INSERT') AS may_insert,
+       has_column_privilege('regress_gps_runtime', a.attrelid, a.attnum, 'SELECT,UPDATE') AS may_read_or_update
+  FROM pg_attribute a WHERE a.attrelid = 'gitproxy.import_staging'::regclass AND a.attnum > 0 ORDER BY a.attnum;
 SELECT test_err($$SELECT nextval('gitproxy.decision_log_log_id_seq')$$);
 SELECT test_err($$TRUNCATE gitproxy.pushes$$);
 -- ... nor the administrative functions and the grants

@@ -1,17 +1,12 @@
--- Bulk import: COPY into the session's staging table, one merge per batch
+-- Bulk import: COPY into the extension's staging table, one merge per batch
 -- (gitproxy.import_pushes).  Push ids of this file start with "imp-".
 
--- the client's per-batch staging statement (a no-op once the table exists)
-CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
 
 -- 1. a successful batch: NUL characters and a lone surrogate survive, an
 -- _id is kept exactly as given (ids are opaque strings), a missing or empty
 -- one is generated, _id never stays in the stored document
 BEGIN;
-CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "url": "https://github.com/finos/git-proxy.git", "error": false, "blocked": true, "allowPush": false, "authorised": false, "canceled": false, "rejected": false, "diff": "bin\u0000ary", "log": ["\ud800"]}
 2|{"id": "imp-2", "_id": "65F0C2A9E4B0A1B2C3D4E5F6", "type": "push", "timestamp": 1700000000002}
 3|{"id": "imp-3", "_id": "Kz3XsYpL0aB9cD2e", "type": "push", "timestamp": 1700000000003}
@@ -19,7 +14,7 @@ COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv,
 \.
 SELECT * FROM gitproxy.import_pushes();
 COMMIT;
-SELECT count(*) AS staged_rows_after_commit FROM pg_temp.gitproxy_import_staging;
+SELECT count(*) AS staged_rows_after_commit FROM gitproxy.import_staging;
 SELECT gitproxy.get_push('imp-1')::text ~ '"diff": "bin\\u0000ary"' AS nul_kept,
        gitproxy.get_push('imp-1')::text ~ '"log": \["\\ud800"\]' AS lone_surrogate_kept;
 SELECT id, _id IN ('65F0C2A9E4B0A1B2C3D4E5F6', 'Kz3XsYpL0aB9cD2e') AS kept_own_id,
@@ -36,9 +31,7 @@ SELECT substring(push::text FROM '"id": "([^"]*)"') AS id
 -- present), no duplicate, _ids kept
 CREATE TEMP TABLE imp_ids AS SELECT id, _id FROM gitproxy.pushes WHERE id LIKE 'imp-%';
 BEGIN;
-CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "url": "https://github.com/finos/git-proxy.git", "error": false, "blocked": true, "allowPush": false, "authorised": false, "canceled": false, "rejected": false, "diff": "bin\u0000ary", "log": ["\ud800"]}
 2|{"id": "imp-2", "_id": "65F0C2A9E4B0A1B2C3D4E5F6", "type": "push", "timestamp": 1700000000002}
 3|{"id": "imp-3", "_id": "Kz3XsYpL0aB9cD2e", "type": "push", "timestamp": 1700000000003}
@@ -55,14 +48,18 @@ SELECT p.id, p._id = i._id AS id_unchanged
 -- field the new record lacks disappears; a record without _id keeps the
 -- stored one, a record with one gives it to the push
 BEGIN;
-CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 10|{"id": "imp-1", "type": "push", "timestamp": 1700000000001}
 11|{"id": "imp-3", "_id": "65f0c2a9e4b0a1b2c3d4e5ff", "type": "push", "timestamp": 1700000000003, "note": "moved"}
 \.
 SELECT * FROM gitproxy.import_pushes();
+COMMIT;
 SELECT gitproxy.get_push('imp-1')::text LIKE '%"diff"%' AS default_left_imp_1_alone;
+BEGIN;
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+10|{"id": "imp-1", "type": "push", "timestamp": 1700000000001}
+11|{"id": "imp-3", "_id": "65f0c2a9e4b0a1b2c3d4e5ff", "type": "push", "timestamp": 1700000000003, "note": "moved"}
+\.
 SELECT * FROM gitproxy.import_pushes(replace => true);
 COMMIT;
 SELECT gitproxy.get_push('imp-1')::jsonb - '_id' AS imp_1_replaced;
@@ -72,9 +69,7 @@ SELECT p.id, p._id = i._id AS id_unchanged, p._id = '65f0c2a9e4b0a1b2c3d4e5ff' A
 -- 4. one id several times in a batch: the highest line_no wins, whatever the
 -- order the rows were staged in; each id counts once
 BEGIN;
-CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 3|{"id": "imp-dup", "type": "push", "timestamp": 1, "v": 3}
 1|{"id": "imp-dup", "type": "push", "timestamp": 1, "v": 1}
 2|{"id": "imp-other", "type": "push", "timestamp": 2}
@@ -88,9 +83,7 @@ SELECT gitproxy.get_push('imp-dup')::jsonb ->> 'v' AS winner,
 -- 5. a bad line: the error names its line and nothing of the batch is
 -- applied (the good lines before and after it included)
 BEGIN;
-CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"id": "imp-bad-1", "type": "push", "timestamp": 1}
 2|{"id": "imp-1", "type": "push", "timestamp": 1700000000001, "v": "must not be applied"}
 3|{"id": "imp-bad-3", "type": "push", "timestamp":
@@ -118,7 +111,7 @@ INSERT INTO bad_lines VALUES
   (112, '{"id": "imp-x", "_id": "' || repeat('a', 1025) || '"}'),
   (113, '{"id": "imp-x", "_id": "a\u0000b"}');
 SELECT b.line_no, test_import_err(format(
-         'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
+         'INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_pushes()',
          '{"id": "imp-bad-ok"}', b.line_no, b.doc)) AS error
   FROM bad_lines b ORDER BY b.line_no;
@@ -137,64 +130,76 @@ SELECT test_import_err($$SELECT gitproxy.import_stored_doc('{"id": "x"}', NULL)$
 -- 6. an _id already used by another push fails the batch (unique _id),
 -- naming the line
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"id": "imp-steal", "_id": "65F0C2A9E4B0A1B2C3D4E5F6"}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_pushes()');
 COMMIT;
 SELECT count(*) AS stolen FROM gitproxy.pushes WHERE id = 'imp-steal';
 
--- 7. a re-import never undoes a review decision: by default the decided
--- push is skipped; with replace in strict review mode, as write_audit, it
--- keeps its decision; with replace otherwise the record's flags are written
+-- 7. a re-import never undoes a review decision: by default a stored push
+-- is skipped; with replace in strict review mode, as write_audit, it keeps
+-- its decision
 SELECT gitproxy.authorise('imp-other', '{"reviewer": {"username": "alice"}}');
+SELECT mode FROM gitproxy.set_review_mode('strict');
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"id": "imp-other", "type": "push", "timestamp": 2, "authorised": false, "note": "re-imported"}');
 SELECT * FROM gitproxy.import_pushes();
 COMMIT;
-SELECT gitproxy.get_push('imp-other')::jsonb - '_id' AS default_keeps_decision;
-SET gitproxy_sink.strict_review = on;
+SELECT gitproxy.get_push('imp-other')::jsonb ? 'note' AS default_skipped;
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"id": "imp-other", "type": "push", "timestamp": 2, "authorised": false, "note": "re-imported"}');
 SELECT * FROM gitproxy.import_pushes(replace => true);
 COMMIT;
-RESET gitproxy_sink.strict_review;
 SELECT gitproxy.get_push('imp-other')::jsonb - '_id' AS strict_keeps_decision;
+-- ... and an existing pending push too; a new push takes its decision
+SELECT gitproxy.write_audit('{"id": "imp-pending", "type": "push", "authorised": false}');
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
+  (1, '{"id": "imp-pending", "type": "push", "authorised": true, "attestation": {"forged": true}}'),
+  (2, '{"id": "imp-new-decided", "type": "push", "authorised": true}');
+SELECT * FROM gitproxy.import_pushes(replace => true);
+COMMIT;
+SELECT mode FROM gitproxy.set_review_mode('parity');
+-- replace without strict review writes the record's decision (and logs it)
+BEGIN;
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"id": "imp-other", "type": "push", "timestamp": 2, "authorised": false, "note": "replaced"}');
 SELECT * FROM gitproxy.import_pushes(replace => true);
 COMMIT;
 SELECT gitproxy.get_push('imp-other')::jsonb - '_id' AS replace_writes_record;
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, '{"id": "imp-other"}');
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, '{"id": "imp-other"}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_pushes(NULL)');
 COMMIT;
+SELECT gitproxy.get_push('imp-pending')::jsonb - '_id' AS strict_pending_kept,
+       gitproxy.get_push('imp-new-decided')::jsonb - '_id' AS strict_new_as_given;
+-- every change of decision fields by import is in the log, with its payload
+SELECT push_id, action, payload, state_before FROM gitproxy.decision_log
+ WHERE push_id LIKE 'imp-%' AND action = 'import' ORDER BY log_id;
 
--- 8. the staging table must exist and be the caller's plain temp table
-DROP TABLE pg_temp.gitproxy_import_staging;
-SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
-CREATE TEMP VIEW gitproxy_import_staging AS SELECT 1::bigint AS line_no, '{"id": "imp-view"}'::text AS doc;
-SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
-DROP VIEW pg_temp.gitproxy_import_staging;
-CREATE TEMP TABLE gitproxy_import_staging (line_no integer, doc text);
-SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
-DROP TABLE pg_temp.gitproxy_import_staging;
-CREATE TEMP TABLE gitproxy_import_staging (line_no bigint, doc json);
-SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
-DROP TABLE pg_temp.gitproxy_import_staging;
+-- 8. only the extension's staging table is read, and only the rows of the
+-- calling transaction; the import removes them
+-- a caller's temp table of 1.0's name is not read
 CREATE TEMP TABLE gitproxy_import_staging (line_no bigint, doc text);
-ALTER TABLE pg_temp.gitproxy_import_staging ENABLE ROW LEVEL SECURITY;
-SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
+INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, '{"id": "imp-temp"}');
+SELECT * FROM gitproxy.import_pushes();
 DROP TABLE pg_temp.gitproxy_import_staging;
--- a table of the same name in another schema is not used
-CREATE TABLE public.gitproxy_import_staging (line_no bigint, doc text);
-SELECT test_err('SELECT * FROM gitproxy.import_pushes()');
-DROP TABLE public.gitproxy_import_staging;
+-- rows another transaction staged and committed are not this batch's
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, '{"id": "imp-orphan"}');
+SELECT * FROM gitproxy.import_pushes();
+SELECT count(*) AS orphan_rows FROM gitproxy.pushes WHERE id = 'imp-orphan';
+DELETE FROM gitproxy.import_staging;
+-- two batches in one transaction: each import takes what was staged since
+BEGIN;
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, '{"id": "imp-t1"}');
+SELECT * FROM gitproxy.import_pushes();
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, '{"id": "imp-t2"}');
+SELECT * FROM gitproxy.import_pushes();
+SELECT count(*) AS staged_left FROM gitproxy.import_staging;
+COMMIT;
 -- an empty batch merges nothing
-CREATE TEMP TABLE gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
 SELECT * FROM gitproxy.import_pushes();
 
 -- clean up

@@ -3,9 +3,6 @@
 -- Usernames of this file start with "impu-", repo urls with
 -- "https://imp.example/".
 
-CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
-
 -- the users of this file, as find_user returns them (without _id)
 CREATE FUNCTION pg_temp.impu_users() RETURNS TABLE (username text, _id text, doc jsonb)
 LANGUAGE sql AS $$
@@ -21,7 +18,7 @@ $$;
 -- too), a record without one gets a new one; username and email lower-cased,
 -- publicKeys [] when missing or null, every other key kept as given
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"_id": "65F0C2A9E4B0A1B2C3D4E501", "username": "Impu-Alice", "email": "Alice@Example.COM", "password": "$2a$10$hash", "gitAccount": "AliceGH", "admin": true, "publicKeys": [{"key": "ssh-ed25519 AAAAimpu1", "name": "laptop", "fingerprint": "SHA256:impu1"}]}
 2|{"username": "impu-bob", "email": "bob@example.com", "admin": false, "publicKeys": null}
 3|{"_id": "nedb-style-id-16c", "username": "impu-carol", "oidcId": "oidc:carol"}
@@ -39,7 +36,7 @@ SELECT (SELECT doc ? '_id' FROM gitproxy.users WHERE username = 'impu-alice') AS
 -- duplicated, _ids (also the generated ones) and documents unchanged
 CREATE TEMP TABLE impu_before AS SELECT * FROM pg_temp.impu_users();
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"_id": "65F0C2A9E4B0A1B2C3D4E501", "username": "Impu-Alice", "email": "Alice@Example.COM", "password": "$2a$10$hash", "gitAccount": "AliceGH", "admin": true, "publicKeys": [{"key": "ssh-ed25519 AAAAimpu1", "name": "laptop", "fingerprint": "SHA256:impu1"}]}
 2|{"username": "impu-bob", "email": "bob@example.com", "admin": false, "publicKeys": null}
 3|{"_id": "nedb-style-id-16c", "username": "impu-carol", "oidcId": "oidc:carol"}
@@ -58,13 +55,11 @@ SELECT count(*) AS impu_keys FROM gitproxy.user_public_keys k
 -- user is left as it is (skipped); with replace a record without _id keeps
 -- the stored user's, replace semantics (keys the record lacks go)
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 12|{"username": "IMPU-BOB", "email": "bob@example.com", "v": 12}
 11|{"username": "impu-bob", "email": "bob@example.com", "v": 11}
 13|{"username": "impu-dave", "email": ""}
 \.
-SELECT * FROM gitproxy.import_users();
-SELECT doc ? 'v' AS default_left_bob_alone FROM gitproxy.users WHERE username = 'impu-bob';
 SELECT * FROM gitproxy.import_users(replace => true);
 COMMIT;
 SELECT u.username, u.doc, u._id = b._id AS id_unchanged
@@ -74,7 +69,7 @@ SELECT u.username, u.doc, u._id = b._id AS id_unchanged
 -- 4. with replace a stored user matched by username takes the record's
 -- _id; its SSH keys follow (and change with publicKeys)
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"_id": "65f0c2a9e4b0a1b2c3d4e5aa", "username": "impu-alice", "email": "alice@example.com", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu1"}, {"key": "ssh-ed25519 AAAAimpu2"}]}'),
   (2, '{"_id": "65f0c2a9e4b0a1b2c3d4e5bb", "username": "impu-carol"}');
 SELECT * FROM gitproxy.import_users(replace => true);
@@ -86,7 +81,7 @@ SELECT gitproxy.find_user_by_ssh_key('ssh-ed25519 AAAAimpu2')::jsonb ->> '_id' A
 -- 5. a bad line: the error names its line and nothing of the batch is
 -- applied (the good lines before and after it included)
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"username": "impu-bad-1"}
 2|{"username": "impu-bob", "v": "must not be applied"}
 3|{"username": "impu-bad-3", "email":
@@ -112,7 +107,7 @@ INSERT INTO bad_lines VALUES
   (110, '{"username": "impu-x", "admin": "yes"}'),
   (111, '{"username": "impu-x", "email": 5}');
 SELECT b.line_no, test_import_err(format(
-         'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
+         'INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_users()',
          '{"username": "impu-bad-ok"}', b.line_no, b.doc)) AS error
   FROM bad_lines b ORDER BY b.line_no;
@@ -122,14 +117,14 @@ SELECT count(*) AS rows_after_bad_lines FROM gitproxy.users WHERE username IN ('
 -- be applied; nothing is applied
 -- an SSH key owned by a stored user
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"username": "impu-erin"}'),
   (2, '{"username": "impu-frank", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu2"}]}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 -- one key on two new users of the batch: the later line is at fault
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (7, '{"username": "impu-grace", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu9"}]}'),
   (5, '{"username": "impu-heidi", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu9"}]}'),
   (6, '{"username": "impu-ivan"}');
@@ -137,7 +132,7 @@ SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 -- a key moving between users in one batch is fine when it is given up first
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"username": "impu-alice", "_id": "65f0c2a9e4b0a1b2c3d4e5aa", "email": "alice@example.com", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu1"}]}'),
   (2, '{"username": "impu-bob", "email": "bob@example.com", "publicKeys": [{"key": "ssh-ed25519 AAAAimpu2"}]}');
 SELECT * FROM gitproxy.import_users(replace => true);
@@ -145,14 +140,14 @@ COMMIT;
 SELECT gitproxy.find_user_by_ssh_key('ssh-ed25519 AAAAimpu2')::jsonb ->> 'username' AS impu2_owner;
 -- a non-empty email of another user
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"username": "impu-judy", "email": "judy@example.com"}'),
   (2, '{"username": "impu-ken", "email": "ALICE@example.com"}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
 COMMIT;
 -- an _id of a user with another username
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"username": "impu-leo"}'),
   (2, '{"username": "impu-mallory", "_id": "65f0c2a9e4b0a1b2c3d4e5aa"}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_users()');
@@ -169,7 +164,7 @@ SELECT count(*) AS conflicting_batches_applied FROM gitproxy.users
 -- dates kept when given, else both set to the same current time; _id kept
 -- exactly or generated
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"_id": "66F0C2A9E4B0A1B2C3D4E501", "project": "finos", "name": "git-proxy", "url": "https://imp.example/finos/git-proxy.git", "users": {"canPush": ["Alice", "bob", "ALICE"], "canAuthorise": ["admin"]}, "dateCreated": "2024-01-02T03:04:05.678Z", "lastModified": "2024-02-03T04:05:06.789Z", "proxyURL": ""}
 2|{"project": "pgvector", "name": "pgvector", "url": "https://imp.example/pgvector/pgvector.git"}
 3|{"project": "x", "name": "nulls", "url": "https://imp.example/x/nulls.git", "users": {"canPush": null, "extra": 1}, "dateCreated": null}
@@ -195,13 +190,12 @@ SELECT doc ->> 'dateCreated' AS created, doc ->> 'lastModified' AS modified
 CREATE TEMP TABLE imp_repos_before AS SELECT * FROM pg_temp.imp_repos();
 SELECT pg_sleep(0.01);
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"_id": "66F0C2A9E4B0A1B2C3D4E501", "project": "finos", "name": "git-proxy", "url": "https://imp.example/finos/git-proxy.git", "users": {"canPush": ["Alice", "bob", "ALICE"], "canAuthorise": ["admin"]}, "dateCreated": "2024-01-02T03:04:05.678Z", "lastModified": "2024-02-03T04:05:06.789Z", "proxyURL": ""}
 2|{"project": "pgvector", "name": "pgvector", "url": "https://imp.example/pgvector/pgvector.git"}
 3|{"project": "x", "name": "nulls", "url": "https://imp.example/x/nulls.git", "users": {"canPush": null, "extra": 1}, "dateCreated": null}
 \.
 SELECT * FROM gitproxy.import_repos();
-SELECT * FROM gitproxy.import_repos(replace => true);
 COMMIT;
 SELECT count(*) AS imp_repo_rows FROM gitproxy.repos WHERE url LIKE 'https://imp.example/%';
 SELECT NOT EXISTS ((SELECT * FROM pg_temp.imp_repos() EXCEPT SELECT * FROM imp_repos_before)
@@ -211,7 +205,7 @@ SELECT NOT EXISTS ((SELECT * FROM pg_temp.imp_repos() EXCEPT SELECT * FROM imp_r
 -- 9. one url several times: the highest line_no wins; with replace a stored
 -- repo matched by url takes the record's _id, or keeps its own
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 22|{"project": "pgvector", "name": "pgvector-22", "url": "https://imp.example/pgvector/pgvector.git", "dateCreated": "2020-01-01T00:00:00.000Z"}
 21|{"project": "pgvector", "name": "pgvector-21", "url": "https://imp.example/pgvector/pgvector.git"}
 23|{"_id": "66f0c2a9e4b0a1b2c3d4e5cc", "project": "x", "name": "nulls", "url": "https://imp.example/x/nulls.git"}
@@ -228,7 +222,7 @@ SELECT r.url, r._id = b._id AS id_unchanged, r._id = '66f0c2a9e4b0a1b2c3d4e5cc' 
 
 -- 10. a bad line fails its batch, named; every kind of bad repo line
 BEGIN;
-COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
+COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT csv, QUOTE E'\x01', DELIMITER '|');
 1|{"project": "p", "name": "bad-1", "url": "https://imp.example/bad-1.git"}
 2|{"project": "p", "name": "renamed", "url": "https://imp.example/finos/git-proxy.git"}
 3|{"project": "p", "name": "bad-3", "url": "https://imp.example/bad-3.git", "users": {"canPush": "alice"}}
@@ -252,13 +246,13 @@ INSERT INTO bad_lines VALUES
   (211, '{"project": "p", "name": "", "url": "https://imp.example/x.git"}'),
   (212, '{"project": "p", "name": "x", "url": "https://imp.example/x.git", "_id": ["a"]}');
 SELECT b.line_no, test_import_err(format(
-         'INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, %L), (%s, %L); '
+         'INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, %L), (%s, %L); '
          'SELECT * FROM gitproxy.import_repos()',
          '{"project": "p", "name": "ok", "url": "https://imp.example/bad-ok.git"}', b.line_no, b.doc)) AS error
   FROM bad_lines b ORDER BY b.line_no;
 -- an _id of a repo with another url
 BEGIN;
-INSERT INTO pg_temp.gitproxy_import_staging VALUES
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES
   (1, '{"project": "p", "name": "ok", "url": "https://imp.example/ok.git"}'),
   (2, '{"project": "p", "name": "thief", "url": "https://imp.example/thief.git", "_id": "66F0C2A9E4B0A1B2C3D4E501"}');
 SELECT test_import_err('SELECT * FROM gitproxy.import_repos()');
@@ -276,20 +270,19 @@ SELECT test_import_err($$SELECT gitproxy.import_user_doc(NULL, 5)$$);
 SELECT test_import_err($$SELECT gitproxy.import_repo_doc('{"url": "u"}', NULL)$$);
 
 ------------------------------------------------------------------------
--- the staging table must exist (and be the caller's plain temp table)
+-- only the extension's staging table, only this transaction's rows
 ------------------------------------------------------------------------
+-- a caller's temp table of 1.0's name is not read
+CREATE TEMP TABLE gitproxy_import_staging (line_no bigint, doc text);
+INSERT INTO pg_temp.gitproxy_import_staging VALUES (1, '{"username": "impu-temp"}');
+SELECT * FROM gitproxy.import_users();
 DROP TABLE pg_temp.gitproxy_import_staging;
-SELECT test_err('SELECT * FROM gitproxy.import_users()');
-SELECT test_err('SELECT * FROM gitproxy.import_repos()');
-CREATE TEMP TABLE gitproxy_import_staging (line_no integer, doc text);
-SELECT test_err('SELECT * FROM gitproxy.import_users()');
-DROP TABLE pg_temp.gitproxy_import_staging;
-CREATE TEMP VIEW gitproxy_import_staging AS SELECT 1::bigint AS line_no, '{"url": "v"}'::text AS doc;
-SELECT test_err('SELECT * FROM gitproxy.import_repos()');
-DROP VIEW pg_temp.gitproxy_import_staging;
+-- rows another transaction staged and committed are not this batch's
+INSERT INTO gitproxy.import_staging (line_no, doc) VALUES (1, '{"url": "https://imp.example/orphan.git"}');
+SELECT * FROM gitproxy.import_repos();
+SELECT count(*) AS orphan_repos FROM gitproxy.repos WHERE url = 'https://imp.example/orphan.git';
+DELETE FROM gitproxy.import_staging;
 -- an empty batch merges nothing
-CREATE TEMP TABLE gitproxy_import_staging
-  (line_no bigint NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
 SELECT * FROM gitproxy.import_users();
 SELECT * FROM gitproxy.import_repos();
 
