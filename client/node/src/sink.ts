@@ -70,7 +70,7 @@ export interface GitProxySink<A = PushRecord, R = RepoRecord, U = UserRecord> {
   getRepoById(_id: string): Promise<R | null>;
   /** Sink.createRepo: the stored repo with its `_id`. Not retried. Errors: 22023, 23505. */
   createRepo(repo: R): Promise<R>;
-  /** Sink.updateRepo: by `_id`. Errors: P0002 "Repo not found". */
+  /** Sink.updateRepo: sets the given keys of the repo selected by `_id` (no upsert; unknown id: no-op); keys set to undefined are removed (sent as "$unset"). Errors: 22023, 23505 url taken. */
   updateRepo(repo: Partial<R>): Promise<void>;
   /** Sink.addUserCanPush (idempotent). Errors: P0002 "Repo not found". */
   addUserCanPush(_id: string, user: string): Promise<void>;
@@ -98,7 +98,7 @@ export interface GitProxySink<A = PushRecord, R = RepoRecord, U = UserRecord> {
   createUser(user: U): Promise<void>;
   /** Sink.deleteUser: silent when absent. */
   deleteUser(username: string): Promise<void>;
-  /** Sink.updateUser: upsert-merge by `_id` or username. */
+  /** Sink.updateUser: upsert-merge by `_id` or username; keys set to undefined are removed (sent as "$unset"). Errors: 22023, 23505, DuplicateSSHKeyError. */
   updateUser(user: Partial<U>): Promise<void>;
   /** Sink.addPublicKey. Not retried. Errors: DuplicateSSHKeyError (23505); P0002 "User not found"; 42710 "SSH key already exists". */
   addPublicKey(username: string, publicKey: PublicKeyRecord): Promise<void>;
@@ -137,6 +137,16 @@ function queryJson(q: Query | undefined): string | null {
 /** JSON text of a document argument; undefined -> SQL NULL. */
 function json(v: unknown): string | null {
   return v === undefined ? null : (JSON.stringify(v) ?? null);
+}
+
+/**
+ * JSON text of a partial update: top-level keys whose value is undefined
+ * (which JSON cannot carry) are listed in "$unset", the extension's way of
+ * removing a key (update_repo, update_user).
+ */
+function updateJson(v: object): string {
+  const unset = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] === undefined);
+  return JSON.stringify(unset.length > 0 ? { ...v, $unset: unset } : v);
 }
 
 function withProto<T>(doc: unknown, cls: { prototype: T } | undefined): T {
@@ -229,7 +239,7 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
     getRepoByUrl: async (url) => repo(await one(METHODS.getRepoByUrl, [url])),
     getRepoById: async (id) => repo(await one(METHODS.getRepoById, [id])),
     createRepo: async (r) => repo(await one(METHODS.createRepo, [json(r)])) as R,
-    updateRepo: (r) => none(METHODS.updateRepo, [json(r)]),
+    updateRepo: (r) => none(METHODS.updateRepo, [updateJson(r)]),
     addUserCanPush: (id, u) => none(METHODS.addUserCanPush, [id, u]),
     addUserCanAuthorise: (id, u) => none(METHODS.addUserCanAuthorise, [id, u]),
     removeUserCanPush: (id, u) => none(METHODS.removeUserCanPush, [id, u]),
@@ -246,7 +256,7 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
     },
     createUser: (u) => none(METHODS.createUser, [json(u)]),
     deleteUser: (x) => none(METHODS.deleteUser, [x]),
-    updateUser: (u) => none(METHODS.updateUser, [json(u)]),
+    updateUser: (u) => none(METHODS.updateUser, [updateJson(u)]),
     addPublicKey: (x, key) => none(METHODS.addPublicKey, [x, json(key)]),
     removePublicKey: (x, fp) => none(METHODS.removePublicKey, [x, fp]),
     getPublicKeys: async (x) => (await one(METHODS.getPublicKeys, [x])) as PublicKeyRecord[],
