@@ -194,7 +194,7 @@ export class SinkPool {
       // a retry wants a connection opened after the loss, not an idle one
       // that may have died with it
       const born = this.born.get(client) ?? 0;
-      if (!fresh || born > this.lostAt || i > this.pg.options.max) return client;
+      if (!fresh || born >= this.lostAt || i > this.pg.options.max) return client;
       client.release(true);
     }
   }

@@ -83,7 +83,7 @@ function expiryOf(sess: unknown): string | null {
 export function createSessionStore(session: ExpressSessionModule, options: SessionStoreOptions = {}): GitProxySessionStore {
   const own = !options.pool && !options.sink;
   const db = options.pool ?? options.sink?.pool ?? new SinkPool(options);
-  const log = options.log ?? options.log ?? (() => undefined);
+  const log = options.log ?? (() => undefined);
   const interval = options.pruneIntervalMs ?? 900000;
   const batch = options.pruneBatch ?? 1000;
   const Base = session.Store;

@@ -186,7 +186,7 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
         throw new ConfigurationError(
           'getSessionStore() needs the express-session module: createSink({ session: require("express-session"), ... })');
       }
-      store ??= createSessionStore(options.session, { ...options.sessionStore, pool: db });
+      store ??= createSessionStore(options.session, { log: options.log, ...options.sessionStore, pool: db });
       return store;
     },
     async getRepoPushRollupsByCanonicalUrl() {
