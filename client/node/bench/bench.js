@@ -132,7 +132,9 @@ async function main() {
       () => { const i = seq++; return q(METHODS.createUser, [J({ username: `du${i}`, email: `du${i}@x`, password: 'h', gitAccount: 'g', admin: false })]); }],
     ['deleteUser', () => sink.deleteUser('absent'), () => q(METHODS.deleteUser, ['absent'])],
     ['updateUser', () => sink.updateUser({ username: 'user2', title: 't' }), () => q(METHODS.updateUser, [J({ username: 'user2', title: 't' })])],
-    ['addPublicKey', () => sink.addPublicKey('user3', key(`s${seq++}`)), () => q(METHODS.addPublicKey, ['user4', J(key(`d${seq++}`))])],
+    // keys spread over the same 20 users for both, so both see the same key counts
+    ['addPublicKey', () => { const i = seq++; return sink.addPublicKey(`user${i % 20}`, key(`s${i}`)); },
+      () => { const i = seq++; return q(METHODS.addPublicKey, [`user${i % 20}`, J(key(`d${i}`))]); }],
     ['removePublicKey', () => sink.removePublicKey('user5', 'SHA256:none'), () => q(METHODS.removePublicKey, ['user5', 'SHA256:none'])],
     ['getPublicKeys', () => sink.getPublicKeys('user1'), () => q(METHODS.getPublicKeys, ['user1'])],
     ['getAppliedMigrations', () => sink.getAppliedMigrations(), () => q(METHODS.getAppliedMigrations, [])],
