@@ -50,7 +50,7 @@ async function measure(fn, callers, iter) {
   return { p50: pct(sorted, 50), p99: pct(sorted, 99), ops: iter / secs };
 }
 
-/** Alternate sink and direct in rounds so drift affects both alike. */
+/** Alternate sink and direct in rounds (and their order) so drift affects both alike. */
 async function compare(c, callers) {
   const rounds = 4;
   const per = Math.max(1, Math.floor(ITER / rounds));
@@ -58,8 +58,9 @@ async function compare(c, callers) {
   await measure(c.sink, callers, Math.min(50, per));
   await measure(c.direct, callers, Math.min(50, per));
   for (let r = 0; r < rounds; r++) {
-    acc.direct.push(await measure((i) => c.direct(r * per + i), callers, per));
-    acc.sink.push(await measure((i) => c.sink(r * per + i), callers, per));
+    // alternate which goes first, so neither always pays for the other's garbage collection
+    const order = r % 2 === 0 ? ['direct', 'sink'] : ['sink', 'direct'];
+    for (const k of order) acc[k].push(await measure((i) => c[k](r * per + i), callers, per));
   }
   const med = (xs, k) => xs.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
