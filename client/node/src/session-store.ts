@@ -88,10 +88,8 @@ export function createSessionStore(session: ExpressSessionModule, options: Sessi
   const batch = options.pruneBatch ?? 1000;
   const Base = session.Store;
 
-  const one = async (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]) => {
-    const rows = await db.run<{ v: unknown }>(m, values);
-    return rows[0]?.v ?? null;
-  };
+  const one = (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]): Promise<unknown> =>
+    db.run<{ v: unknown }>(m, values).then((rows) => rows[0]?.v ?? null);
 
   class GitProxyPgStore extends Base {
     private timer: NodeJS.Timeout | undefined;

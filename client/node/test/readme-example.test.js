@@ -11,11 +11,20 @@ const { admin, freshDb, waitFor } = require('./helpers');
 
 const DB = 'gps_node_readme';
 
+// the project README, or a page under docs/ should the section move there
 function exampleCode() {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-  const at = readme.indexOf('## Using it from Node.js / git-proxy');
-  assert.ok(at >= 0, 'README section missing');
-  const m = /```js\n([\s\S]*?)```/.exec(readme.slice(at));
+  const top = path.join(__dirname, '..', '..', '..');
+  const docs = path.join(top, 'docs');
+  const pages = [path.join(top, 'README.md'),
+    ...(fs.existsSync(docs) ? fs.readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => path.join(docs, f)) : [])];
+  let text = null;
+  for (const p of pages) {
+    const t = fs.readFileSync(p, 'utf8');
+    const at = t.search(/^#+ Using it from Node\.js \/ git-proxy$/m);
+    if (at >= 0) { text = t.slice(at); break; }
+  }
+  assert.ok(text !== null, 'section "Using it from Node.js / git-proxy" missing from README.md and docs/');
+  const m = /```js\n([\s\S]*?)```/.exec(text);
   assert.ok(m, 'no js example in the section');
   return m[1];
 }
