@@ -96,10 +96,18 @@ typedef enum Bucket
 
 #define KEY_SQL "gitproxy.canonical_remote_url(p.url)"
 
+/*
+ * A canonical URL can be longer than a btree entry: the indexes hold its
+ * digest (gitproxy.text_digest), and the value is compared as well.
+ */
+#define KEY_MATCH_SQL \
+	"gitproxy.text_digest(" KEY_SQL ") = gitproxy.text_digest($1) AND " KEY_SQL " = $1"
+#define ROLLUP_KEY_SQL "r.url_digest = gitproxy.text_digest($1) AND r.url = $1"
+
 static GpsPlan add_plan = {
 	"INSERT INTO gitproxy.repo_push_rollups AS r (url, pending, approved, canceled, rejected, "
 	"error, latest_push_at_ms, latest_pending_review_at_ms) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (url) DO UPDATE SET "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (url_digest) DO UPDATE SET "
 	"pending = r.pending + EXCLUDED.pending, approved = r.approved + EXCLUDED.approved, "
 	"canceled = r.canceled + EXCLUDED.canceled, rejected = r.rejected + EXCLUDED.rejected, "
 	"error = r.error + EXCLUDED.error, "
@@ -113,26 +121,26 @@ static GpsPlan add_plan = {
 static GpsPlan sub_plan = {
 	"UPDATE gitproxy.repo_push_rollups r SET "
 	"pending = r.pending + $2, approved = r.approved + $3, canceled = r.canceled + $4, "
-	"rejected = r.rejected + $5, error = r.error + $6 WHERE r.url = $1 "
+	"rejected = r.rejected + $5, error = r.error + $6 WHERE " ROLLUP_KEY_SQL " "
 	"RETURNING r.pending, r.approved, r.canceled, r.rejected, r.error, "
 	"r.latest_push_at_ms, r.latest_pending_review_at_ms",
 	6, {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}
 };
 
 static GpsPlan drop_plan = {
-	"DELETE FROM gitproxy.repo_push_rollups r WHERE r.url = $1",
+	"DELETE FROM gitproxy.repo_push_rollups r WHERE " ROLLUP_KEY_SQL,
 	1, {TEXTOID}
 };
 
 static GpsPlan recompute_plan = {
 	"UPDATE gitproxy.repo_push_rollups r SET "
 	"latest_push_at_ms = CASE WHEN $2 THEN (SELECT max(p.ts) FROM gitproxy.pushes p "
-	"  WHERE p.type = 'push' AND " KEY_SQL " = $1 AND " TS_OK_SQL ") "
+	"  WHERE p.type = 'push' AND " KEY_MATCH_SQL " AND " TS_OK_SQL ") "
 	"  ELSE r.latest_push_at_ms END, "
 	"latest_pending_review_at_ms = CASE WHEN $3 THEN (SELECT max(p.ts) FROM gitproxy.pushes p "
-	"  WHERE p.type = 'push' AND " KEY_SQL " = $1 AND " TS_OK_SQL " AND " PENDING_SQL ") "
+	"  WHERE p.type = 'push' AND " KEY_MATCH_SQL " AND " TS_OK_SQL " AND " PENDING_SQL ") "
 	"  ELSE r.latest_pending_review_at_ms END "
-	"WHERE r.url = $1",
+	"WHERE " ROLLUP_KEY_SQL,
 	3, {TEXTOID, BOOLOID, BOOLOID}
 };
 

@@ -6,7 +6,6 @@
 #include "postgres.h"
 
 #include "access/tupdesc.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -14,7 +13,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
-#include "utils/formatting.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -25,6 +23,7 @@
 #include "json_codec.h"
 #include "object_id.h"
 #include "spi_plan.h"
+#include "unicode_case.h"
 
 char *
 gps_iso_now(void)
@@ -52,12 +51,11 @@ gps_has_mark(const char *s, int len)
 	return false;
 }
 
+/* JavaScript's toLowerCase, whatever the database locale (unicode_case.h) */
 static char *
 lower_default(const char *s, int len)
 {
-	if (len == 0)
-		return pstrdup("");
-	return str_tolower(s, len, DEFAULT_COLLATION_OID);
+	return gps_server_lower(s, len);
 }
 
 char *

@@ -25,8 +25,9 @@ extern char *gps_iso_now(void);
 extern bool gps_has_mark(const char *s, int len);
 
 /*
- * A lookup key from a text argument, lower-cased with the database's default
- * collation (as SQL lower() does) and encoded like stored strings.
+ * A lookup key from a text argument, lower-cased as JavaScript's
+ * toLowerCase() does whatever the database locale (gps_server_lower) and
+ * encoded like stored strings.
  */
 extern char *gps_lower_key(const char *s);
 
@@ -48,7 +49,7 @@ extern char *gps_doc_insert_id(Jsonb *doc, const char *what);
 
 /*
  * Raise 22023 unless v is a JSON string without NUL, U+FFFF or lone
- * surrogates; returns it lower-cased (default collation).  `what` names
+ * surrogates; returns it lower-cased (gps_server_lower, locale-independent).  `what` names
  * the value in the message.
  */
 extern char *gps_lower_plain_string(JsonbValue *v, const char *what);

@@ -82,7 +82,7 @@ static const char push_merge_fmt[] =
 "  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
 "  l.authorised, l.canceled, l.rejected"
 " FROM latest l LEFT JOIN gitproxy.pushes e ON e.id = l.id"
-" ON CONFLICT (id) DO UPDATE SET _id = EXCLUDED._id, " GPS_PUSH_UPSERT_SET("$1")
+" ON CONFLICT (id_digest) DO UPDATE SET _id = EXCLUDED._id, " GPS_PUSH_UPSERT_SET("$1")
 " RETURNING p.xmax = 0 AS inserted"
 ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
 " FROM merged";

@@ -77,7 +77,7 @@ static const char repo_merge_fmt[] =
 "   AND jsonb_typeof(k.value) = 'string' AND k.value <> '\"\"'::jsonb), '{}'::jsonb)"
 " FROM latest l LEFT JOIN gitproxy.repos e ON e.url = l.url"
 " ORDER BY l.line_no"
-" ON CONFLICT (url) DO UPDATE SET _id = EXCLUDED._id, doc = EXCLUDED.doc"
+" ON CONFLICT ((gitproxy.text_digest(url))) DO UPDATE SET _id = EXCLUDED._id, doc = EXCLUDED.doc"
 " RETURNING r.xmax = 0 AS inserted"
 ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
 " FROM merged";
@@ -201,6 +201,7 @@ gps_import_repo_doc(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("url must be a non-empty string"),
 				 errdetail("Imported repos are matched by url.")));
+	gps_repo_check_lengths(jb);
 	url = pnstrdup(v.val.string.val, v.val.string.len);
 
 	gps_obj_begin(&b);

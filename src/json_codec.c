@@ -433,3 +433,88 @@ gps_encode_text(const char *s)
 	}
 	return buf.data;
 }
+
+/* Value of four lowercase hex digits at p (the 'u' code of a mark), or -1. */
+static int
+mark_hex4(const char *p, const char *end)
+{
+	int			v = 0;
+
+	if (end - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++)
+	{
+		int			h = hexval(p[i]);
+
+		if (h < 0)
+			return -1;
+		v = (v << 4) | h;
+	}
+	return v;
+}
+
+int
+gps_decode_to_wchar(const char *s, int len, pg_wchar *out)
+{
+	const char *p = s;
+	const char *end = s + len;
+	int			n = 0;
+
+	while (p < end)
+	{
+		int			clen;
+
+		if (is_mark(p, end) && end - p >= 4)
+		{
+			int			v;
+
+			if (p[3] == '0')
+			{
+				out[n++] = 0;
+				p += 4;
+				continue;
+			}
+			if (p[3] == 'u' && (v = mark_hex4(p + 4, end)) >= 0)
+			{
+				out[n++] = (pg_wchar) v;
+				p += 8;
+				continue;
+			}
+			out[n++] = 0xFFFF;
+			p += p[3] == 'M' ? 4 : 3;
+			continue;
+		}
+		clen = pg_utf_mblen((const unsigned char *) p);
+		if (clen > end - p)
+			clen = end - p;
+		out[n++] = utf8_to_unicode((const unsigned char *) p);
+		p += clen;
+	}
+	return n;
+}
+
+char *
+gps_decode_text(const char *s, int len)
+{
+	const char *p = s;
+	const char *end = s + len;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	while (p < end)
+	{
+		if (is_mark(p, end) && end - p >= 4)
+		{
+			if (p[3] == '0' || p[3] == 'u')
+			{
+				pfree(buf.data);
+				return NULL;
+			}
+			appendBinaryStringInfo(&buf, p, 3);
+			p += p[3] == 'M' ? 4 : 3;
+			continue;
+		}
+		appendStringInfoChar(&buf, *p++);
+	}
+	return buf.data;
+}

@@ -24,6 +24,7 @@
 
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
 
 /*
@@ -51,5 +52,19 @@ extern void gps_append_jsonb_as_json(StringInfo out, Jsonb *jb);
  * cannot hold NUL or lone surrogates, so only U+FFFF changes.
  */
 extern char *gps_encode_text(const char *s);
+
+/*
+ * The code points of a stored-form string (len bytes of UTF-8) with the
+ * escape reversed: U+FFFF '0' -> 0, U+FFFF 'M' -> U+FFFF, U+FFFF 'u' XXXX ->
+ * the lone surrogate.  out must have room for len code points; returns how
+ * many were written.  UTF8 databases only (the escape exists only there).
+ */
+extern int	gps_decode_to_wchar(const char *s, int len, pg_wchar *out);
+
+/*
+ * A stored-form string as text with the escape reversed, or NULL when the
+ * real string holds NUL or a lone surrogate (text cannot).
+ */
+extern char *gps_decode_text(const char *s, int len);
 
 #endif							/* GPS_JSON_CODEC_H */

@@ -16,6 +16,7 @@
 #include "func_args.h"
 #include "json_codec.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_get_applied_migrations);
 PG_FUNCTION_INFO_V1(gps_record_migration);
@@ -27,12 +28,12 @@ static GpsPlan applied_plan = {
 };
 
 static GpsPlan record_plan = {
-	"INSERT INTO gitproxy.migrations (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
+	"INSERT INTO gitproxy.migrations (id) VALUES ($1) ON CONFLICT (id_digest) DO NOTHING",
 	1, {TEXTOID}
 };
 
 static GpsPlan unrecord_plan = {
-	"DELETE FROM gitproxy.migrations m WHERE m.id = $1",
+	"DELETE FROM gitproxy.migrations m WHERE m.id_digest = gitproxy.text_digest($1) AND m.id = $1",
 	1, {TEXTOID}
 };
 
@@ -77,6 +78,7 @@ gps_record_migration(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("migration id must not be empty")));
+	gps_check_length("migration", "id", strlen(id), GPS_ID_MAX_BYTES);
 	values[0] = CStringGetTextDatum(id);
 	SPI_connect();
 	gps_plan_exec(&record_plan, values, NULL, false, 0);

@@ -34,6 +34,7 @@
 #include "json_codec.h"
 #include "spi_plan.h"
 #include "users.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_user_public_keys_sync);
 PG_FUNCTION_INFO_V1(gps_add_public_key);
@@ -46,6 +47,12 @@ PG_FUNCTION_INFO_V1(gps_find_user_by_ssh_key);
 	"SELECT e ->> 'key' FROM jsonb_array_elements(" GPS_USER_KEYS_SQL("$2") ") e " \
 	"WHERE jsonb_typeof(e -> 'key') = 'string'"
 
+/*
+ * Key text $1, through the primary key on its digest (an RSA-16384 key does
+ * not fit a btree entry).
+ */
+#define KEY_SQL "k.key_digest = gitproxy.text_digest($1) AND k.key = $1"
+
 /* $1 user _id, $2 the user's new document */
 static GpsPlan sync_delete_plan = {
 	"DELETE FROM gitproxy.user_public_keys k WHERE k.user_id = $1 "
@@ -56,20 +63,22 @@ static GpsPlan sync_delete_plan = {
 static GpsPlan sync_insert_plan = {
 	"INSERT INTO gitproxy.user_public_keys (key, user_id) "
 	"SELECT DISTINCT k.key, $1 FROM (" DOC_KEYS_SQL ") AS k(key) "
-	"ON CONFLICT (key) DO NOTHING",
+	"ON CONFLICT (key_digest) DO NOTHING",
 	2, {TEXTOID, JSONBOID}
 };
 
 static GpsPlan sync_foreign_plan = {
 	"SELECT u.username FROM gitproxy.user_public_keys k "
 	"JOIN gitproxy.users u ON u._id = k.user_id "
-	"WHERE k.user_id <> $1 AND k.key = ANY (ARRAY(" DOC_KEYS_SQL ")) LIMIT 1",
+	"WHERE k.user_id <> $1 AND k.key_digest = ANY (ARRAY("
+	"SELECT gitproxy.text_digest(d.key) FROM (" DOC_KEYS_SQL ") AS d(key))) "
+	"AND k.key = ANY (ARRAY(" DOC_KEYS_SQL ")) LIMIT 1",
 	2, {TEXTOID, JSONBOID}
 };
 
 static GpsPlan key_owner_plan = {
 	"SELECT u.username FROM gitproxy.user_public_keys k "
-	"JOIN gitproxy.users u ON u._id = k.user_id WHERE k.key = $1",
+	"JOIN gitproxy.users u ON u._id = k.user_id WHERE " KEY_SQL,
 	1, {TEXTOID}
 };
 
@@ -116,7 +125,7 @@ static GpsPlan get_keys_plan = {
 
 static GpsPlan find_by_key_plan = {
 	"SELECT " GPS_USER_DOC_SQL " FROM gitproxy.user_public_keys k "
-	"JOIN gitproxy.users u ON u._id = k.user_id WHERE k.key = $1",
+	"JOIN gitproxy.users u ON u._id = k.user_id WHERE " KEY_SQL,
 	1, {TEXTOID}
 };
 
@@ -147,6 +156,7 @@ gps_check_public_keys(JsonbValue *keys)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("publicKeys must be an array of key records"),
 					 errdetail("Every element must be an object with a non-empty string \"key\".")));
+		gps_check_length("SSH public key", "key", k.val.string.len, GPS_SSH_KEY_MAX_BYTES);
 	}
 }
 
@@ -261,6 +271,7 @@ gps_add_public_key(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("public_key must have a non-empty string \"key\"")));
+	gps_check_length("SSH public key", "key", v.val.string.len, GPS_SSH_KEY_MAX_BYTES);
 	key = pnstrdup(v.val.string.val, v.val.string.len);
 	if (gps_jsonb_get(record, "fingerprint", &v))
 		fingerprint = truthy_or_null(&v);

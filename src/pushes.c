@@ -27,6 +27,7 @@
 #include "pushes.h"
 #include "query_filter.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_write_audit);
 PG_FUNCTION_INFO_V1(gps_get_push);
@@ -36,7 +37,7 @@ PG_FUNCTION_INFO_V1(gps_get_pushes);
 static GpsPlan write_audit_plan = {
 	"INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ") "
 	"VALUES ($1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-	"ON CONFLICT (id) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4"),
+	"ON CONFLICT (id_digest) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4"),
 	14, {TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID,
 	BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID}
 };
@@ -77,15 +78,25 @@ gps_push_typed_values(Jsonb *doc, Datum *values, char *nulls)
 		values[i] = (Datum) 0;
 		if (text_keys[i] != NULL && typed_key(doc, text_keys[i], jbvString, &v))
 		{
+			/* a long type is matched in doc (value_limits.h) */
+			if (i == 0 && v.val.string.len > GPS_PUSH_TYPE_COLUMN_MAX_BYTES)
+				continue;
+			if (i > 0)
+				gps_check_length("push", text_keys[i], v.val.string.len,
+								 GPS_URL_MAX_BYTES);
 			values[i] = PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
 																 v.val.string.len));
 			nulls[i] = ' ';
 		}
 	}
-	/* ts: JavaScript numbers are doubles, so float8 holds them exactly */
+	/*
+	 * ts: the number as JavaScript reads it (nearest double; beyond the
+	 * range +-Infinity, below it 0: never an error), the listing sort key.
+	 * Filters compare the document's number itself (query_filter.h).
+	 */
 	nulls[1] = ' ';
 	values[1] = typed_key(doc, "timestamp", jbvNumeric, &v) ?
-		DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)) :
+		Float8GetDatum(gps_json_number_to_float8(v.val.numeric)) :
 		Float8GetDatum(-get_float8_infinity());
 	for (int i = 0; i < 6; i++)
 	{
@@ -112,6 +123,7 @@ gps_push_id_of(Jsonb *doc)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("Invalid id"),
 				 errdetail("The push document's \"id\" must be a non-empty JSON string.")));
+	gps_check_length("push", "id", v.val.string.len, GPS_ID_MAX_BYTES);
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
@@ -185,19 +197,27 @@ gps_delete_push(PG_FUNCTION_ARGS)
 
 /* The typed columns of gitproxy.pushes that listings filter on. */
 static const GpsTypedColumn push_columns[] = {
-	{"id", "p.id", GPS_COL_TEXT},
-	{"_id", "p._id", GPS_COL_TEXT},
-	{"type", "p.type", GPS_COL_TEXT},
-	{"url", "p.url", GPS_COL_TEXT},
-	{"userEmail", "p.user_email", GPS_COL_TEXT},
-	{"timestamp", "p.ts", GPS_COL_FLOAT8},
-	{"error", "p.error", GPS_COL_BOOL},
-	{"blocked", "p.blocked", GPS_COL_BOOL},
-	{"allowPush", "p.allow_push", GPS_COL_BOOL},
-	{"authorised", "p.authorised", GPS_COL_BOOL},
-	{"canceled", "p.canceled", GPS_COL_BOOL},
-	{"rejected", "p.rejected", GPS_COL_BOOL},
+	{"id", "p.id", GPS_COL_TEXT, NULL, true, false},
+	{"_id", "p._id", GPS_COL_TEXT, NULL, false, false},
+	{"type", "p.type", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "type"), true, false,
+	 GPS_PUSH_TYPE_COLUMN_MAX_BYTES},
+	{"url", "p.url", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "url"), true, false},
+	{"userEmail", "p.user_email", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "userEmail"), true, false},
+	{"timestamp", "p.ts", GPS_COL_FLOAT8, GPS_DOC_KEY_IS_ARRAY("p.doc", "timestamp"), true, false},
+	{"error", "p.error", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "error"), true, false},
+	{"blocked", "p.blocked", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "blocked"), true, false},
+	{"allowPush", "p.allow_push", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "allowPush"), true, false},
+	{"authorised", "p.authorised", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "authorised"), true, false},
+	{"canceled", "p.canceled", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "canceled"), true, false},
+	{"rejected", "p.rejected", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "rejected"), true, false},
 };
+
+/*
+ * The listing indexes hold the first 512 characters of the id (a whole id may
+ * not fit a btree entry); under COLLATE "C" ordering by (ts, prefix, id) is
+ * ordering by (ts, id), and the index gives the first two.
+ */
+#define ID_PREFIX_SQL(x) "pg_catalog.left(" x ", 512)"
 
 /* getPushes() without a query (contract §4.2.1). */
 #define DEFAULT_PUSH_QUERY \
@@ -291,6 +311,68 @@ bad:
 			 errdetail("Pass back a cursor value returned by gitproxy.get_pushes unchanged.")));
 }
 
+/* One ordered statement of a listing, read in batches (gps_get_pushes). */
+typedef struct ListingSide
+{
+	Portal		portal;
+	SPITupleTable *tuptable;	/* current batch, NULL when done */
+	uint64		n;				/* rows in it */
+	uint64		pos;			/* next row */
+} ListingSide;
+
+static void
+side_fetch(ListingSide *s)
+{
+	if (s->tuptable != NULL)
+		SPI_freetuptable(s->tuptable);
+	SPI_cursor_fetch(s->portal, true, 1000);
+	s->tuptable = SPI_tuptable;
+	s->n = SPI_processed;
+	if (s->n == 0)
+	{
+		SPI_freetuptable(s->tuptable);
+		s->tuptable = NULL;
+	}
+	s->pos = 0;
+}
+
+static Datum
+side_value(ListingSide *s, int col, bool *isnull)
+{
+	return SPI_getbinval(s->tuptable->vals[s->pos], s->tuptable->tupdesc, col, isnull);
+}
+
+static float8
+side_ts(ListingSide *s)
+{
+	bool		isnull;
+
+	return DatumGetFloat8(side_value(s, 2, &isnull));
+}
+
+/* Does a's current row come first: (ts, id) descending, id bytewise? */
+static bool
+side_before(ListingSide *a, ListingSide *b)
+{
+	float8		ta = side_ts(a),
+				tb = side_ts(b);
+	bool		isnull;
+	text	   *ia,
+			   *ib;
+	int			la,
+				lb,
+				c;
+
+	if (ta != tb)
+		return ta > tb;
+	ia = DatumGetTextPP(side_value(a, 3, &isnull));
+	ib = DatumGetTextPP(side_value(b, 3, &isnull));
+	la = VARSIZE_ANY_EXHDR(ia);
+	lb = VARSIZE_ANY_EXHDR(ib);
+	c = memcmp(VARDATA_ANY(ia), VARDATA_ANY(ib), Min(la, lb));
+	return c != 0 ? c > 0 : la > lb;
+}
+
 /*
  * gitproxy.get_pushes(query json DEFAULT NULL, "limit" integer DEFAULT NULL,
  *                     cursor text DEFAULT NULL)
@@ -310,13 +392,18 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *query;
 	GpsFilter	f;
-	StringInfoData sql;
+	StringInfoData sql[2];
+	StringInfoData after;
+	StringInfoData tail;
+	ListingSide side[2];
+	int			nsides = 1;
+	int64		remaining = -1;	/* rows still wanted; -1: all */
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext rowctx;
-	Portal		portal;
 
+	memset(side, 0, sizeof(side));
 	query = gps_arg_query(fcinfo, 0);
 	if (query == NULL)
 		query = gps_json_to_jsonb(DEFAULT_PUSH_QUERY, strlen(DEFAULT_PUSH_QUERY));
@@ -324,10 +411,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	gps_filter_init(&f);
 	gps_filter_compile(&f, query, "p.doc", push_columns, lengthof(push_columns), NULL);
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p WHERE %s",
-					 f.sql.data);
+	initStringInfo(&after);
 	if (!PG_ARGISNULL(2))
 	{
 		float8		ts;
@@ -338,9 +422,13 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 		cursor_decode(text_to_cstring(PG_GETARG_TEXT_PP(2)), &ts, &id);
 		tp = gps_filter_add_param(&f, FLOAT8OID, Float8GetDatum(ts));
 		ip = gps_filter_add_param(&f, TEXTOID, CStringGetTextDatum(id));
-		appendStringInfo(&sql, " AND (p.ts, p.id) < ($%d, $%d COLLATE \"C\")", tp, ip);
+		appendStringInfo(&after, " AND (p.ts, " ID_PREFIX_SQL("p.id") ", p.id) < ($%d, "
+						 ID_PREFIX_SQL("$%d COLLATE \"C\"") ", $%d COLLATE \"C\")",
+						 tp, ip, ip);
 	}
-	appendStringInfoString(&sql, " ORDER BY p.ts DESC, p.id DESC");
+
+	initStringInfo(&tail);
+	appendStringInfoString(&tail, " ORDER BY p.ts DESC, " ID_PREFIX_SQL("p.id") " DESC, p.id DESC");
 	if (!PG_ARGISNULL(1))
 	{
 		int32		limit = PG_GETARG_INT32(1);
@@ -351,7 +439,25 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("limit must not be negative")));
 		lp = gps_filter_add_param(&f, INT8OID, Int64GetDatum((int64) limit));
-		appendStringInfo(&sql, " LIMIT $%d", lp);
+		appendStringInfo(&tail, " LIMIT $%d", lp);
+		remaining = limit;
+	}
+
+	/*
+	 * Typed test OR document test (query_filter.h): one statement per arm,
+	 * each read in listing order through its own index (pushes_pending_idx
+	 * or pushes_type_listing_idx, and pushes_irregular_idx), merged here.
+	 */
+	initStringInfo(&sql[0]);
+	initStringInfo(&sql[1]);
+	appendStringInfo(&sql[0], "SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p WHERE %s%s%s",
+					 f.other_arm == NULL ? f.sql.data : f.typed_arm, after.data, tail.data);
+	if (f.other_arm != NULL)
+	{
+		appendStringInfo(&sql[1], "SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p "
+						 "WHERE %s AND (%s) IS NOT TRUE%s%s",
+						 f.other_arm, f.typed_arm, after.data, tail.data);
+		nsides = 2;
 	}
 
 	store = gps_srf_begin(fcinfo, &tupdesc);
@@ -359,32 +465,44 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 								   ALLOCSET_DEFAULT_SIZES);
 
 	SPI_connect();
-	portal = SPI_cursor_open_with_args(NULL, sql.data, f.nargs, f.argtypes,
-									   f.values, f.nulls, true, 0);
-	for (;;)
+	for (int k = 0; k < nsides; k++)
 	{
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-			Datum		out[2];
-			bool		nulls[2] = {false, false};
-			MemoryContext old = MemoryContextSwitchTo(rowctx);
-			Datum		doc = gps_spi_getdatum(i, 1, &isnull);
-			float8		ts = DatumGetFloat8(gps_spi_getdatum(i, 2, &isnull));
-			char	   *id = TextDatumGetCString(gps_spi_getdatum(i, 3, &isnull));
-
-			out[0] = PointerGetDatum(gps_jsonb_to_json(DatumGetJsonbP(doc)));
-			out[1] = CStringGetTextDatum(cursor_encode(ts, id));
-			tuplestore_putvalues(store, tupdesc, out, nulls);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowctx);
-		}
-		SPI_freetuptable(SPI_tuptable);
+		side[k].portal = SPI_cursor_open_with_args(NULL, sql[k].data, f.nargs, f.argtypes,
+												   f.values, f.nulls, true, 0);
+		side_fetch(&side[k]);
 	}
-	SPI_cursor_close(portal);
+	while (remaining != 0)
+	{
+		ListingSide *s = NULL;
+		bool		isnull;
+		Datum		out[2];
+		bool		nulls[2] = {false, false};
+		MemoryContext old;
+
+		for (int k = 0; k < nsides; k++)
+			if (side[k].pos < side[k].n &&
+				(s == NULL || side_before(&side[k], s)))
+				s = &side[k];
+		if (s == NULL)
+			break;
+		old = MemoryContextSwitchTo(rowctx);
+		out[0] = PointerGetDatum(gps_jsonb_to_json(DatumGetJsonbP(side_value(s, 1, &isnull))));
+		out[1] = CStringGetTextDatum(cursor_encode(side_ts(s),
+												   TextDatumGetCString(side_value(s, 3, &isnull))));
+		tuplestore_putvalues(store, tupdesc, out, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowctx);
+		if (remaining > 0)
+			remaining--;
+		if (++s->pos == s->n)
+			side_fetch(s);
+	}
+	for (int k = 0; k < nsides; k++)
+	{
+		if (side[k].tuptable != NULL)
+			SPI_freetuptable(side[k].tuptable);
+		SPI_cursor_close(side[k].portal);
+	}
 	SPI_finish();
 	MemoryContextDelete(rowctx);
 	return (Datum) 0;

@@ -2,30 +2,34 @@
  * query_filter.c
  *     git-proxy query objects to parameterised SQL (see query_filter.h).
  *
- * Scalar equality and regular expressions go through jsonpath in lax mode,
- * which steps through arrays at every level and compares JSON types strictly:
- * exactly the MongoDB/NeDB behaviour git-proxy callers rely on.  The jsonpath
- * text is itself a parameter; field names are quoted inside it and values
- * travel as jsonpath variables, except a regex source, which jsonpath only
- * takes as a quoted literal.
+ * Every condition is tested on the document by gitproxy.query_match or
+ * gitproxy.query_regex (query_match.c), which walk a dotted path with one set
+ * of rules for all operators.  Conditions on keys with typed columns also
+ * test the column, in a way that lets indexes answer them without changing
+ * any result (gps_filter_compile).  Paths, values and regex sources travel
+ * as parameters.
  */
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "regex/regex.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/formatting.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
 #include "compat.h"
+#include "json_codec.h"
 #include "query_filter.h"
+#include "unicode_case.h"
 
 void
 gps_filter_init(GpsFilter *f)
 {
 	initStringInfo(&f->sql);
+	f->typed_arm = NULL;
+	f->other_arm = NULL;
 	f->nargs = 0;
 	f->maxargs = 8;
 	f->argtypes = palloc(sizeof(Oid) * f->maxargs);
@@ -49,13 +53,6 @@ gps_filter_add_param(GpsFilter *f, Oid type, Datum value)
 	f->nargs++;
 	f->nulls[f->nargs] = '\0';
 	return f->nargs;
-}
-
-static void
-and_sep(GpsFilter *f)
-{
-	if (f->sql.len > 0)
-		appendStringInfoString(&f->sql, " AND ");
 }
 
 static void
@@ -93,43 +90,6 @@ split_path(const char *key)
 	return segs;
 }
 
-/* Append s as a double-quoted jsonpath string literal. */
-static void
-append_jsonpath_string(StringInfo buf, const char *s, int len)
-{
-	appendStringInfoChar(buf, '"');
-	for (int i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		if (c == '"' || c == '\\')
-		{
-			appendStringInfoChar(buf, '\\');
-			appendStringInfoChar(buf, (char) c);
-		}
-		else if (c < 0x20)
-			appendStringInfo(buf, "\\u%04x", c);
-		else
-			appendStringInfoChar(buf, (char) c);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
-static void
-append_jsonpath_accessor(StringInfo buf, List *segs)
-{
-	ListCell   *lc;
-
-	appendStringInfoChar(buf, '$');
-	foreach(lc, segs)
-	{
-		const char *seg = lfirst(lc);
-
-		appendStringInfoChar(buf, '.');
-		append_jsonpath_string(buf, seg, strlen(seg));
-	}
-}
-
 static Datum
 path_array(List *segs)
 {
@@ -143,24 +103,6 @@ path_array(List *segs)
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* Wrap a scalar as {"v": scalar}, the jsonpath variables object. */
-static Jsonb *
-vars_object(JsonbValue *v)
-{
-	JsonbParseState *state = NULL;
-	JsonbValue	key;
-	JsonbValue *res;
-
-	key.type = jbvString;
-	key.val.string.val = "v";
-	key.val.string.len = 1;
-	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	(void) pushJsonbValue(&state, WJB_KEY, &key);
-	(void) pushJsonbValue(&state, WJB_VALUE, v);
-	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(res);
-}
-
 static const GpsTypedColumn *
 typed_column(const char *key, JsonbValue *v, const GpsTypedColumn *cols, int ncols)
 {
@@ -168,6 +110,8 @@ typed_column(const char *key, JsonbValue *v, const GpsTypedColumn *cols, int nco
 	{
 		if (strcmp(cols[i].key, key) != 0)
 			continue;
+		if (cols[i].max_len > 0 && v->type == jbvString && v->val.string.len > cols[i].max_len)
+			return NULL;
 		if ((cols[i].kind == GPS_COL_TEXT && v->type == jbvString) ||
 			(cols[i].kind == GPS_COL_BOOL && v->type == jbvBool) ||
 			(cols[i].kind == GPS_COL_FLOAT8 && v->type == jbvNumeric))
@@ -177,92 +121,147 @@ typed_column(const char *key, JsonbValue *v, const GpsTypedColumn *cols, int nco
 	return NULL;
 }
 
-static void
-compile_scalar(GpsFilter *f, const char *key, List *segs, JsonbValue *v,
-			   const char *doc_expr, const GpsTypedColumn *cols, int ncols)
+double
+gps_json_number_to_float8(Numeric n)
 {
-	const GpsTypedColumn *col = list_length(segs) == 1 ?
-		typed_column(key, v, cols, ncols) : NULL;
-	StringInfoData path;
-	int			pp,
-				vp;
+	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
 
-	and_sep(f);
-	if (col != NULL)
-	{
-		switch (col->kind)
-		{
-			case GPS_COL_BOOL:
-				appendStringInfo(&f->sql, "%s = %s", col->column,
-								 v->val.boolean ? "true" : "false");
-				return;
-			case GPS_COL_TEXT:
-				vp = gps_filter_add_param(f, TEXTOID,
-										  PointerGetDatum(cstring_to_text_with_len(v->val.string.val,
-																				   v->val.string.len)));
-				appendStringInfo(&f->sql, "%s = $%d", col->column, vp);
-				return;
-			case GPS_COL_FLOAT8:
-				vp = gps_filter_add_param(f, FLOAT8OID,
-										  DirectFunctionCall1(numeric_float8,
-															  NumericGetDatum(v->val.numeric)));
-				appendStringInfo(&f->sql, "%s = $%d", col->column, vp);
-				return;
-		}
-	}
-
-	initStringInfo(&path);
-	append_jsonpath_accessor(&path, segs);
-	appendStringInfoString(&path, " ? (@ == $v)");
-	pp = gps_filter_add_param(f, TEXTOID, CStringGetTextDatum(path.data));
-	vp = gps_filter_add_param(f, JSONBOID, JsonbPGetDatum(vars_object(v)));
-	appendStringInfo(&f->sql,
-					 "pg_catalog.jsonb_path_exists(%s, $%d::pg_catalog.jsonpath, $%d)",
-					 doc_expr, pp, vp);
+	/* strtod rounds correctly and saturates without an error, as Number() */
+	return strtod(s, NULL);
 }
 
-static void
-compile_null(GpsFilter *f, List *segs, const char *doc_expr)
+/*
+ * A compiled query in parts (see gps_filter_compile for how they combine):
+ * typed  - the conditions on keys with typed columns, as column tests (plus
+ *          the document test where the column is only a pre-test);
+ *          exact for every row whose document holds no array at those keys
+ * irregular - OR of "the document holds an array at that key"
+ * checked - the same conditions as they hold on the document
+ * rest   - the conditions no column answers (document tests)
+ */
+typedef struct FilterParts
 {
-	int			pp = gps_filter_add_param(f, TEXTARRAYOID, path_array(segs));
+	StringInfoData typed;
+	StringInfoData irregular;
+	StringInfoData checked;
+	StringInfoData rest;
+} FilterParts;
 
-	and_sep(f);
-	appendStringInfo(&f->sql,
-					 "COALESCE(%s #> $%d, 'null'::pg_catalog.jsonb) = 'null'::pg_catalog.jsonb",
-					 doc_expr, pp);
+static void
+and_to(StringInfo buf)
+{
+	if (buf->len > 0)
+		appendStringInfoString(buf, " AND ");
 }
 
+/* The document test of one condition (query_match.c). */
 static void
-compile_exact(GpsFilter *f, List *segs, Jsonb *value, const char *doc_expr)
+append_doc_test(GpsFilter *f, StringInfo buf, List *segs, Jsonb *value,
+				const char *doc_expr, bool fold)
 {
 	int			pp = gps_filter_add_param(f, TEXTARRAYOID, path_array(segs));
 	int			vp = gps_filter_add_param(f, JSONBOID, JsonbPGetDatum(value));
 
-	and_sep(f);
-	appendStringInfo(&f->sql, "(%s #> $%d) = $%d", doc_expr, pp, vp);
+	and_to(buf);
+	appendStringInfo(buf, "gitproxy.query_match(%s, $%d, $%d, %s)",
+					 doc_expr, pp, vp, fold ? "true" : "false");
 }
 
-/* Translate JavaScript RegExp flags to jsonpath like_regex flags. */
 static void
-regex_flags(const char *key, const char *opts, int len, StringInfo out)
+compile_scalar(GpsFilter *f, FilterParts *parts, const char *key, List *segs,
+			   JsonbValue *v, const char *doc_expr, const GpsTypedColumn *cols,
+			   int ncols)
 {
+	const GpsTypedColumn *col = list_length(segs) == 1 ?
+		typed_column(key, v, cols, ncols) : NULL;
+	Jsonb	   *value = JsonbValueToJsonb(v);
+	StringInfoData test;
+	int			vp;
+
+	if (col == NULL)
+	{
+		append_doc_test(f, &parts->rest, segs, value, doc_expr, false);
+		return;
+	}
+
+	initStringInfo(&test);
+	switch (col->kind)
+	{
+		case GPS_COL_BOOL:
+			/* literals, so that partial indexes on the flags match */
+			appendStringInfo(&test, "%s = %s", col->column,
+							 v->val.boolean ? "true" : "false");
+			break;
+		case GPS_COL_TEXT:
+			vp = gps_filter_add_param(f, TEXTOID,
+									  PointerGetDatum(cstring_to_text_with_len(v->val.string.val,
+																			   v->val.string.len)));
+			appendStringInfo(&test, "%s = $%d", col->column, vp);
+			break;
+		case GPS_COL_FLOAT8:
+			vp = gps_filter_add_param(f, FLOAT8OID,
+									  Float8GetDatum(gps_json_number_to_float8(v->val.numeric)));
+			appendStringInfo(&test, "%s = $%d", col->column, vp);
+			break;
+	}
+	and_to(&parts->typed);
+	appendStringInfoString(&parts->typed, test.data);
+	/* a float8 column holds the number rounded: the document decides */
+	if (col->kind == GPS_COL_FLOAT8)
+		append_doc_test(f, &parts->typed, segs, value, doc_expr, col->fold);
+
+	if (col->in_doc)
+		append_doc_test(f, &parts->checked, segs, value, doc_expr, col->fold);
+	else
+	{
+		and_to(&parts->checked);
+		appendStringInfoString(&parts->checked, test.data);
+	}
+	if (col->irregular != NULL)
+	{
+		if (parts->irregular.len > 0)
+			appendStringInfoString(&parts->irregular, " OR ");
+		appendStringInfoString(&parts->irregular, col->irregular);
+	}
+}
+
+int
+gps_regex_cflags(const char *opts, int len, const char *key)
+{
+	int			cflags = REG_ADVANCED;
+	bool		dotall = false;
+
 	for (int i = 0; i < len; i++)
 	{
-		char		c = opts[i];
-
-		if (c == 'i' || c == 'm' || c == 's' || c == 'x')
+		switch (opts[i])
 		{
-			if (strchr(out->data, c) == NULL)
-				appendStringInfoChar(out, c);
+			case 'i':
+				cflags |= REG_ICASE;
+				break;
+			case 'm':
+				cflags |= REG_NLANCH;
+				break;
+			case 's':
+				dotall = true;
+				break;
+			case 'x':
+				cflags |= REG_EXPANDED;
+				break;
+			case 'g':
+			case 'u':
+			case 'y':
+				break;			/* no effect on a match test */
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid $options \"%.*s\" for query key \"%s\"", len, opts, key),
+						 errdetail("Supported regular expression flags are i, m, s and x.")));
 		}
-		else if (c == 'g' || c == 'u' || c == 'y')
-			continue;			/* no effect on a match test */
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid $options \"%.*s\" for query key \"%s\"", len, opts, key),
-					 errdetail("Supported regular expression flags are i, m, s and x.")));
 	}
+	/* without s, "." and negated classes do not match a newline */
+	if (!dotall)
+		cflags |= REG_NLSTOP;
+	return cflags;
 }
 
 /*
@@ -270,8 +269,8 @@ regex_flags(const char *key, const char *opts, int len, StringInfo out)
  * "$options"?: string} is accepted.  Returns false for a plain object.
  */
 static bool
-compile_operator_object(GpsFilter *f, const char *key, List *segs,
-						JsonbValue *obj, const char *doc_expr)
+compile_operator_object(GpsFilter *f, FilterParts *parts, const char *key,
+						List *segs, JsonbValue *obj, const char *doc_expr)
 {
 	JsonbIterator *it;
 	JsonbValue	k,
@@ -281,11 +280,13 @@ compile_operator_object(GpsFilter *f, const char *key, List *segs,
 	bool		has_plain = false;
 	char	   *regex = NULL;
 	int			regex_len = 0;
-	StringInfoData flags;
-	StringInfoData path;
-	int			pp;
+	char	   *opts = "";
+	int			opts_len = 0;
+	char	   *source;
+	int			pp,
+				rp,
+				op;
 
-	initStringInfo(&flags);
 	it = JsonbIteratorInit(obj->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
 	{
@@ -310,7 +311,9 @@ compile_operator_object(GpsFilter *f, const char *key, List *segs,
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("$options for query key \"%s\" must be a string", key)));
-				regex_flags(key, v.val.string.val, v.val.string.len, &flags);
+				opts = v.val.string.val;
+				opts_len = v.val.string.len;
+				(void) gps_regex_cflags(opts, opts_len, key);
 			}
 			else
 				ereport(ERROR,
@@ -330,18 +333,25 @@ compile_operator_object(GpsFilter *f, const char *key, List *segs,
 				 errmsg("invalid regular expression condition for query key \"%s\"", key),
 				 errdetail("Expected an object of the form {\"$regex\": source, \"$options\": flags}.")));
 
-	initStringInfo(&path);
-	append_jsonpath_accessor(&path, segs);
-	appendStringInfoString(&path, " ? (@ like_regex ");
-	append_jsonpath_string(&path, regex, regex_len);
-	if (flags.len > 0)
-		appendStringInfo(&path, " flag \"%s\"", flags.data);
-	appendStringInfoChar(&path, ')');
-	pp = gps_filter_add_param(f, TEXTOID, CStringGetTextDatum(path.data));
-	and_sep(f);
-	appendStringInfo(&f->sql,
-					 "pg_catalog.jsonb_path_exists(%s, $%d::pg_catalog.jsonpath)",
-					 doc_expr, pp);
+	/* the pattern as the caller wrote it (the stored form reversed) */
+	source = gps_decode_text(regex, regex_len);
+	if (source == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("$regex for query key \"%s\" must not contain NUL or unpaired surrogate characters", key),
+				 errdetail("PostgreSQL regular expressions are text; write such a character as an escape, e.g. \\x00 or \\ud800.")));
+	/* report a malformed pattern (2201B) even when no row is tested */
+	(void) RE_compile_and_cache(cstring_to_text(source),
+								gps_regex_cflags(opts, opts_len, key),
+								gps_regex_collation());
+
+	pp = gps_filter_add_param(f, TEXTARRAYOID, path_array(segs));
+	rp = gps_filter_add_param(f, TEXTOID, CStringGetTextDatum(source));
+	op = gps_filter_add_param(f, TEXTOID,
+							  PointerGetDatum(cstring_to_text_with_len(opts, opts_len)));
+	and_to(&parts->rest);
+	appendStringInfo(&parts->rest, "gitproxy.query_regex(%s, $%d, $%d, $%d)",
+					 doc_expr, pp, rp, op);
 	return true;
 }
 
@@ -356,6 +366,19 @@ key_in(const char *key, const char *const *list)
 	return false;
 }
 
+/*
+ * The filter is
+ *     typed AND rest
+ * when no typed key can hold an array, else
+ *     (typed AND rest) OR ((irregular) AND checked AND rest)
+ * The first arm answers every row through the typed columns (and their
+ * indexes, partial ones included); the second, which only rows holding an
+ * array at one of those keys can satisfy, gives them the document's answer.
+ * Both arms imply the conditions, and a row with no such array satisfies
+ * the first arm exactly when it satisfies them, so a typed column never
+ * changes a result.  The arms are also left in f->typed_arm and
+ * f->other_arm for callers that read them apart.
+ */
 void
 gps_filter_compile(GpsFilter *f, Jsonb *query, const char *doc_expr,
 				   const GpsTypedColumn *cols, int ncols,
@@ -365,11 +388,17 @@ gps_filter_compile(GpsFilter *f, Jsonb *query, const char *doc_expr,
 	JsonbValue	k,
 				v;
 	JsonbIteratorToken tok;
+	FilterParts parts;
 
 	if (!JB_ROOT_IS_OBJECT(query))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query must be a JSON object")));
+
+	initStringInfo(&parts.typed);
+	initStringInfo(&parts.irregular);
+	initStringInfo(&parts.checked);
+	initStringInfo(&parts.rest);
 
 	it = JsonbIteratorInit(&query->root);
 	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
@@ -388,33 +417,57 @@ gps_filter_compile(GpsFilter *f, Jsonb *query, const char *doc_expr,
 		switch (v.type)
 		{
 			case jbvNull:
-				compile_null(f, segs, doc_expr);
+				append_doc_test(f, &parts.rest, segs, JsonbValueToJsonb(&v), doc_expr, false);
 				break;
 			case jbvString:
 				if (key_in(key, lowercase_keys))
 				{
-					char	   *lower = str_tolower(v.val.string.val, v.val.string.len,
-													DEFAULT_COLLATION_OID);
+					char	   *lower = gps_server_lower(v.val.string.val, v.val.string.len);
 
 					v.val.string.val = lower;
 					v.val.string.len = strlen(lower);
 				}
-				compile_scalar(f, key, segs, &v, doc_expr, cols, ncols);
+				compile_scalar(f, &parts, key, segs, &v, doc_expr, cols, ncols);
 				break;
 			case jbvNumeric:
 			case jbvBool:
-				compile_scalar(f, key, segs, &v, doc_expr, cols, ncols);
+				compile_scalar(f, &parts, key, segs, &v, doc_expr, cols, ncols);
 				break;
 			case jbvBinary:
 				if (JsonContainerIsObject(v.val.binary.data) &&
-					compile_operator_object(f, key, segs, &v, doc_expr))
+					compile_operator_object(f, &parts, key, segs, &v, doc_expr))
 					break;
-				compile_exact(f, segs, JsonbValueToJsonb(&v), doc_expr);
+				append_doc_test(f, &parts.rest, segs, JsonbValueToJsonb(&v), doc_expr, false);
 				break;
 			default:
 				elog(ERROR, "unexpected jsonb value type %d", (int) v.type);
 		}
 	}
-	if (f->sql.len == 0)
-		appendStringInfoString(&f->sql, "true");
+
+	if (f->sql.len > 0)
+		appendStringInfoString(&f->sql, " AND ");
+	if (parts.typed.len == 0)
+		appendStringInfoString(&f->sql, parts.rest.len > 0 ? parts.rest.data : "true");
+	else if (parts.irregular.len == 0)
+	{
+		appendStringInfoString(&f->sql, parts.typed.data);
+		if (parts.rest.len > 0)
+			appendStringInfo(&f->sql, " AND %s", parts.rest.data);
+	}
+	else
+	{
+		StringInfoData arm;
+
+		initStringInfo(&arm);
+		appendStringInfoString(&arm, parts.typed.data);
+		if (parts.rest.len > 0)
+			appendStringInfo(&arm, " AND %s", parts.rest.data);
+		f->typed_arm = arm.data;
+		initStringInfo(&arm);
+		appendStringInfo(&arm, "(%s) AND %s", parts.irregular.data, parts.checked.data);
+		if (parts.rest.len > 0)
+			appendStringInfo(&arm, " AND %s", parts.rest.data);
+		f->other_arm = arm.data;
+		appendStringInfo(&f->sql, "((%s) OR (%s))", f->typed_arm, f->other_arm);
+	}
 }

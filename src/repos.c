@@ -5,7 +5,7 @@
  *
  * A repo document is kept whole in gitproxy.repos.doc (stored jsonb form,
  * json_codec.h) without its _id, which lives in its own column.  Generated
- * columns hold url (unique) and name (indexed by lower(name)).  Every stored
+ * columns hold url (unique) and name (indexed by gitproxy.lower_case(name)).  Every stored
  * document has users.canPush and users.canAuthorise arrays of lower-cased,
  * distinct usernames: create_repo and update_repo normalise the "users" value
  * they are given and a CHECK constraint guarantees the arrays exist, so every
@@ -27,6 +27,7 @@
 #include "query_filter.h"
 #include "repos.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_get_repos);
 PG_FUNCTION_INFO_V1(gps_get_repo);
@@ -38,7 +39,7 @@ PG_FUNCTION_INFO_V1(gps_delete_repo);
 
 static GpsPlan get_repo_plan = {
 	"SELECT " GPS_REPO_DOC_SQL " FROM gitproxy.repos r "
-	"WHERE lower(r.name) = lower($1) ORDER BY r.seq LIMIT 1",
+	"WHERE gitproxy.lower_case(r.name) = gitproxy.lower_case($1) ORDER BY r.seq LIMIT 1",
 	1, {TEXTOID}
 };
 
@@ -211,6 +212,19 @@ gps_repo_key_is_falsy(Jsonb *doc, const char *key)
 	}
 }
 
+/* (repos.h) */
+void
+gps_repo_check_lengths(Jsonb *doc)
+{
+	JsonbValue	v;
+
+	if (gps_jsonb_get(doc, "url", &v) && v.type == jbvString)
+		gps_check_length("repo", "url", v.val.string.len, GPS_URL_MAX_BYTES);
+	/* lower(name) is btree-indexed */
+	if (gps_jsonb_get(doc, "name", &v) && v.type == jbvString)
+		gps_check_length("repo", "name", v.val.string.len, GPS_NAME_MAX_BYTES);
+}
+
 /* The document's top-level string `key` (stored form), or NULL. */
 static char *
 string_key(Jsonb *doc, const char *key)
@@ -223,9 +237,9 @@ string_key(Jsonb *doc, const char *key)
 }
 
 static const GpsTypedColumn repo_columns[] = {
-	{"_id", "r._id", GPS_COL_TEXT},
-	{"url", "r.url", GPS_COL_TEXT},
-	{"name", "pg_catalog.lower(r.name)", GPS_COL_TEXT},
+	{"_id", "r._id", GPS_COL_TEXT, NULL, false, false},
+	{"url", "r.url", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("r.doc", "url"), true, false},
+	{"name", "gitproxy.lower_case(r.name)", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("r.doc", "name"), true, true},
 };
 
 static const char *const repo_lowercase_keys[] = {"name", "_id", NULL};
@@ -323,6 +337,7 @@ gps_create_repo(PG_FUNCTION_ARGS)
 
 	gps_require_object(doc, "repo");
 	id = gps_doc_insert_id(doc, "repo");
+	gps_repo_check_lengths(doc);
 	url = string_key(doc, "url");
 
 	gps_obj_begin(&b);
@@ -406,6 +421,7 @@ gps_update_repo(PG_FUNCTION_ARGS)
 	gps_patch_parse(patch, &p, "repo", protected_keys);
 	if (!p.has_id || p.id == NULL || (p.nset == 0 && p.unset == NIL))
 		PG_RETURN_VOID();
+	gps_repo_check_lengths(patch);
 
 	gps_obj_begin(&b);
 	if (gps_jsonb_get(patch, "users", &users))

@@ -32,6 +32,13 @@
  */
 extern void gps_repo_add_users(GpsObjBuilder *b, JsonbValue *users);
 
+/*
+ * Refuse (22001, value_limits.h) a url longer than GPS_URL_MAX_BYTES or a
+ * name longer than GPS_NAME_MAX_BYTES in a repo document or patch.  Used by
+ * create_repo, update_repo and import_repos.
+ */
+extern void gps_repo_check_lengths(Jsonb *doc);
+
 /* Is the document's top-level `key` absent or falsy in JavaScript terms? */
 extern bool gps_repo_key_is_falsy(Jsonb *doc, const char *key);
 

@@ -28,6 +28,7 @@
 #include "json_codec.h"
 #include "json_results.h"
 #include "spi_plan.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_session_get);
 PG_FUNCTION_INFO_V1(gps_session_set);
@@ -39,29 +40,32 @@ PG_FUNCTION_INFO_V1(gps_session_clear);
 PG_FUNCTION_INFO_V1(gps_session_destroy_user);
 PG_FUNCTION_INFO_V1(gps_session_prune);
 
+/* Session $1, through the primary key on the digest of the id. */
+#define SID_SQL "s.sid_digest = gitproxy.text_digest($1) AND s.sid = $1"
+
 /* Lifetime of a session whose expiry is not given and not in its cookie. */
 #define DEFAULT_TTL "interval '1 day'"
 
 static GpsPlan get_plan = {
-	"SELECT s.sess FROM gitproxy.sessions s WHERE s.sid = $1 AND s.expire > now()",
+	"SELECT s.sess FROM gitproxy.sessions s WHERE " SID_SQL " AND s.expire > now()",
 	1, {TEXTOID}
 };
 
 static GpsPlan set_plan = {
 	"INSERT INTO gitproxy.sessions AS s (sid, sess, expire) "
 	"VALUES ($1, $2, coalesce($3, now() + " DEFAULT_TTL ")) "
-	"ON CONFLICT (sid) DO UPDATE SET sess = EXCLUDED.sess, expire = EXCLUDED.expire",
+	"ON CONFLICT (sid_digest) DO UPDATE SET sess = EXCLUDED.sess, expire = EXCLUDED.expire",
 	3, {TEXTOID, JSONBOID, TIMESTAMPTZOID}
 };
 
 static GpsPlan touch_plan = {
 	"UPDATE gitproxy.sessions s SET expire = coalesce($2, now() + " DEFAULT_TTL ") "
-	"WHERE s.sid = $1 AND s.expire > now()",
+	"WHERE " SID_SQL " AND s.expire > now()",
 	2, {TEXTOID, TIMESTAMPTZOID}
 };
 
 static GpsPlan destroy_plan = {
-	"DELETE FROM gitproxy.sessions s WHERE s.sid = $1",
+	"DELETE FROM gitproxy.sessions s WHERE " SID_SQL,
 	1, {TEXTOID}
 };
 
@@ -90,8 +94,8 @@ static GpsPlan destroy_user_plan = {
  * concurrent session_set or session_touch), so pruning never waits.
  */
 static GpsPlan prune_plan = {
-	"DELETE FROM gitproxy.sessions s WHERE s.sid = ANY (ARRAY("
-	"SELECT e.sid FROM gitproxy.sessions e WHERE e.expire <= now() "
+	"DELETE FROM gitproxy.sessions s WHERE s.sid_digest = ANY (ARRAY("
+	"SELECT e.sid_digest FROM gitproxy.sessions e WHERE e.expire <= now() "
 	"ORDER BY e.expire LIMIT $1 FOR UPDATE SKIP LOCKED))",
 	1, {INT4OID}
 };
@@ -251,6 +255,7 @@ gps_session_set(PG_FUNCTION_ARGS)
 	TimestampTz expire;
 
 	gps_require_object(sess, "session");
+	gps_check_length("session", "sid", strlen(sid), GPS_ID_MAX_BYTES);
 	values[0] = CStringGetTextDatum(sid);
 	values[1] = JsonbPGetDatum(sess);
 	if (!PG_ARGISNULL(2))

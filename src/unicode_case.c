@@ -10,7 +10,9 @@
 #include <unicode/utf8.h>
 #endif
 
+#include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 
 #include "compat.h"
 #include "unicode_case.h"
@@ -149,6 +151,17 @@ gps_utf8_fold(const char *s, int len, int *outlen)
 }
 
 char *
+gps_server_lower(const char *s, int len)
+{
+	char	   *utf8 = pg_server_to_any(s, len, PG_UTF8);
+	int			ulen = (utf8 == s) ? len : (int) strlen(utf8);
+	int			n;
+	char	   *lower = gps_utf8_lower(utf8, ulen, &n);
+
+	return pg_any_to_server(lower, n, PG_UTF8);
+}
+
+char *
 gps_server_fold(const char *s, int len)
 {
 	char	   *utf8 = pg_server_to_any(s, len, PG_UTF8);
@@ -157,4 +170,20 @@ gps_server_fold(const char *s, int len)
 	char	   *folded = gps_utf8_fold(utf8, ulen, &n);
 
 	return pg_any_to_server(folded, n, PG_UTF8);
+}
+
+PG_FUNCTION_INFO_V1(gps_lower_case);
+
+/*
+ * gitproxy.lower_case(t text) -> text
+ *     JavaScript's String.prototype.toLowerCase (gps_server_lower): the one
+ *     lower-casing of usernames, e-mails, permission lists, git accounts
+ *     and repo names, stored and looked up, whatever the database locale.
+ */
+Datum
+gps_lower_case(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_TEXT_P(cstring_to_text(gps_server_lower(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t))));
 }

@@ -31,6 +31,14 @@ extern char *gps_utf8_lower(const char *s, int len, int *outlen);
 extern char *gps_utf8_fold(const char *s, int len, int *outlen);
 
 /*
+ * gps_utf8_lower on len bytes of text in the server encoding (JavaScript's
+ * toLowerCase with ICU); the result (palloc'd, NUL-terminated) is in the
+ * server encoding too.  The lower-casing of every stored or looked-up
+ * username, e-mail, permission list entry, git account and repo name.
+ */
+extern char *gps_server_lower(const char *s, int len);
+
+/*
  * gps_utf8_fold on len bytes of text in the server encoding; the result
  * (palloc'd, NUL-terminated) is in the server encoding too.
  */

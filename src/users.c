@@ -7,7 +7,8 @@
  * A user document is kept whole in gitproxy.users.doc (stored jsonb form)
  * without its _id, which lives in its own column.  username and email are
  * stored lower-cased; generated columns hold username (unique), email (unique
- * when non-empty), gitAccount (indexed by lower()) and oidcId (indexed).
+ * when non-empty), gitAccount (indexed by gitproxy.lower_case()) and oidcId
+ * (indexed).
  * Documents are returned with exactly the keys that were written (plus _id);
  * only get_users leaves out password.
  */
@@ -27,6 +28,7 @@
 #include "repos.h"
 #include "spi_plan.h"
 #include "users.h"
+#include "value_limits.h"
 
 PG_FUNCTION_INFO_V1(gps_find_user);
 PG_FUNCTION_INFO_V1(gps_find_user_by_email);
@@ -50,7 +52,7 @@ static GpsPlan find_by_email_plan = {
 
 static GpsPlan find_by_git_account_plan = {
 	"SELECT " GPS_USER_DOC_SQL " FROM gitproxy.users u "
-	"WHERE lower(u.git_account) = lower($1) ORDER BY u.seq LIMIT 1",
+	"WHERE gitproxy.lower_case(u.git_account) = gitproxy.lower_case($1) ORDER BY u.seq LIMIT 1",
 	1, {TEXTOID}
 };
 
@@ -159,7 +161,8 @@ gps_find_user_by_email(PG_FUNCTION_ARGS)
 /*
  * gitproxy.find_user_by_git_account(git_account text) -> json
  *     Sink method findUserByGitAccount(gitAccount).  Case-insensitive on both
- *     sides (lower(stored) = lower(argument)); first in insertion order.
+ *     sides (gitproxy.lower_case of stored and argument, JavaScript's
+ *     toLowerCase whatever the locale); first in insertion order.
  */
 Datum
 gps_find_user_by_git_account(PG_FUNCTION_ARGS)
@@ -180,11 +183,11 @@ gps_find_user_by_oidc(PG_FUNCTION_ARGS)
 }
 
 static const GpsTypedColumn user_columns[] = {
-	{"_id", "u._id", GPS_COL_TEXT},
-	{"username", "u.username", GPS_COL_TEXT},
-	{"email", "u.email", GPS_COL_TEXT},
-	{"gitAccount", "u.git_account", GPS_COL_TEXT},
-	{"oidcId", "u.oidc_id", GPS_COL_TEXT},
+	{"_id", "u._id", GPS_COL_TEXT, NULL, false, false},
+	{"username", "u.username", GPS_COL_TEXT, NULL, true, false},
+	{"email", "u.email", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("u.doc", "email"), true, false},
+	{"gitAccount", "u.git_account", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("u.doc", "gitAccount"), true, false},
+	{"oidcId", "u.oidc_id", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("u.doc", "oidcId"), true, false},
 };
 
 static const char *const user_lowercase_keys[] = {"username", "email", "_id", NULL};
@@ -298,13 +301,20 @@ gps_user_fix_keys(Jsonb *doc, GpsObjBuilder *b, char **username, char **email)
 	if (gps_jsonb_get(doc, "username", &v))
 	{
 		*username = username_value(&v);
+		gps_check_length("user", "username", strlen(*username), GPS_NAME_MAX_BYTES);
 		gps_obj_string(b, "username", *username);
 	}
 	if (gps_jsonb_get(doc, "email", &v) && v.type == jbvString)
 	{
 		*email = gps_lower_plain_string(&v, "email");
+		gps_check_length("user", "email", strlen(*email), GPS_NAME_MAX_BYTES);
 		gps_obj_string(b, "email", *email);
 	}
+	/* btree-indexed as they are: lower(gitAccount), oidcId */
+	if (gps_jsonb_get(doc, "gitAccount", &v) && v.type == jbvString)
+		gps_check_length("user", "gitAccount", v.val.string.len, GPS_NAME_MAX_BYTES);
+	if (gps_jsonb_get(doc, "oidcId", &v) && v.type == jbvString)
+		gps_check_length("user", "oidcId", v.val.string.len, GPS_NAME_MAX_BYTES);
 	if (gps_jsonb_get(doc, "publicKeys", &v))
 		gps_check_public_keys(&v);
 }

@@ -18,7 +18,7 @@ SELECT ok(NOT (SELECT extrelocatable FROM pg_extension WHERE extname = 'gitproxy
 
 SELECT has_table('gitproxy', 'pushes', 'push store table');
 SELECT has_pk('gitproxy', 'pushes', 'pushes has a primary key');
-SELECT col_is_pk('gitproxy', 'pushes', 'id', 'pushes keyed by id');
+SELECT col_is_pk('gitproxy', 'pushes', 'id_digest', 'pushes keyed by the digest of id (ids of any length)');
 SELECT col_type_is('gitproxy', 'pushes', 'doc', 'jsonb', 'pushes.doc is jsonb');
 SELECT col_type_is('gitproxy', 'pushes', 'ts', 'double precision', 'pushes.ts is float8 (JavaScript numbers)');
 SELECT has_index('gitproxy', 'pushes', 'pushes_pending_idx', 'partial index for the default filter');

@@ -49,9 +49,9 @@ SELECT has_table('gitproxy', 'user_public_keys', 'table gitproxy.user_public_key
 SELECT has_table('gitproxy', 'migrations', 'table gitproxy.migrations exists');
 SELECT col_is_pk('gitproxy', 'repos', '_id', 'repos keyed by _id');
 SELECT col_is_pk('gitproxy', 'users', '_id', 'users keyed by _id');
-SELECT col_is_pk('gitproxy', 'user_public_keys', 'key', 'a key text has one row: one owner');
-SELECT col_is_pk('gitproxy', 'migrations', 'id', 'one row per migration id');
-SELECT col_is_unique('gitproxy', 'repos', 'url', 'repo url is unique');
+SELECT col_is_pk('gitproxy', 'user_public_keys', 'key_digest', 'a key text has one row: one owner (through its digest)');
+SELECT col_is_pk('gitproxy', 'migrations', 'id_digest', 'one row per migration id (through its digest)');
+SELECT index_is_unique('gitproxy', 'repos', 'repos_url_key', 'repo url is unique (index on its digest)');
 SELECT col_is_unique('gitproxy', 'users', 'username', 'username is unique');
 SELECT index_is_unique('gitproxy', 'users', 'users_email_key', 'e-mail index is unique');
 SELECT ok((SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'gitproxy.users_email_key'::regclass) = '(email <> ''''::text)',

@@ -34,7 +34,7 @@ GRANT SELECT ON members, member_functions TO PUBLIC;
 -- objects of this issue
 SELECT has_table('gitproxy', 'sessions', 'session table exists at CREATE EXTENSION');
 SELECT col_type_is('gitproxy', 'sessions', 'expire', 'timestamp with time zone', 'sessions.expire is timestamptz');
-SELECT col_is_pk('gitproxy', 'sessions', 'sid', 'sessions keyed by sid');
+SELECT col_is_pk('gitproxy', 'sessions', 'sid_digest', 'sessions keyed by the digest of sid');
 SELECT has_index('gitproxy', 'sessions', 'sessions_expire_idx', 'sessions.expire is indexed');
 SELECT has_index('gitproxy', 'sessions', 'sessions_user_id_idx', 'sessions.user_id is indexed');
 SELECT has_table('gitproxy', 'repo_push_rollups', 'rollup table exists');
@@ -55,7 +55,9 @@ SELECT is_empty($$SELECT oid::regprocedure FROM member_functions
   WHERE NOT prosecdef AND provolatile <> 'i' AND prorettype <> 'trigger'::regtype
     AND proname NOT IN ('grant_runtime', 'grant_readonly')
     -- internal helpers of the import functions, executable by no role
-    AND proname NOT IN ('import_new_id', 'import_stored_doc', 'import_user_doc', 'import_repo_doc')$$,
+    AND proname NOT IN ('import_new_id', 'import_stored_doc', 'import_user_doc', 'import_repo_doc')
+    -- internal helpers of the query filters (read only their arguments), executable by no role
+    AND proname NOT IN ('query_match', 'query_regex')$$,
   'API functions that read or write are SECURITY DEFINER');
 SELECT isnt_empty($$SELECT 1 FROM member_functions WHERE prosecdef$$, 'there are API functions');
 

@@ -71,7 +71,10 @@ SELECT set_eq(
     'function gitproxy.import_stored_doc(text,bigint)',
     'function gitproxy.import_user_doc(text,bigint)',
     'function gitproxy.import_users()',
+    'function gitproxy.lower_case(text)',
     'function gitproxy.pushes_rollup_maintain()',
+    'function gitproxy.query_match(jsonb,text[],jsonb,boolean)',
+    'function gitproxy.query_regex(jsonb,text[],text,text)',
     'function gitproxy.rebuild_repo_push_rollups()',
     'function gitproxy.record_migration(text)',
     'function gitproxy.reject(text,json)',
@@ -87,6 +90,7 @@ SELECT set_eq(
     'function gitproxy.session_prune(integer)',
     'function gitproxy.session_set(text,json,timestamp with time zone)',
     'function gitproxy.session_touch(text,timestamp with time zone)',
+    'function gitproxy.text_digest(text)',
     'function gitproxy.unrecord_migration(text)',
     'function gitproxy.update_repo(json)',
     'function gitproxy.update_user(json)',
@@ -109,7 +113,7 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 76 member objects');
+  'extension gitproxy_sink has exactly its 80 member objects');
 
 -- an implicit member type is the row type of a member table or view, or the
 -- array type of a member type or of such a row type
@@ -127,7 +131,7 @@ SELECT is_empty(
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          60,
+          64,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),

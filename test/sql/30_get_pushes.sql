@@ -65,13 +65,17 @@ SELECT push->>'id' AS id FROM page2;
 SELECT push->>'id' AS id FROM gitproxy.get_pushes('{}', 3, (SELECT cursor FROM page2 OFFSET 2 LIMIT 1));
 SELECT count(*) AS limit_zero FROM gitproxy.get_pushes('{}', 0);
 
--- the default filter and {type: push} pages are index scans
+-- the default filter and {type: push} pages are index scans; the indexes hold
+-- (ts, left(id, 512)), so only ties on both are sorted (Incremental Sort)
 SET enable_seqscan = off;
+SET enable_sort = off;
 EXPLAIN (COSTS OFF) SELECT p.doc FROM gitproxy.pushes p
   WHERE p.error = false AND p.blocked = true AND p.allow_push = false AND p.authorised = false AND p.type = 'push'
-  ORDER BY p.ts DESC, p.id DESC LIMIT 50;
+  ORDER BY p.ts DESC, left(p.id, 512) DESC, p.id DESC LIMIT 50;
 EXPLAIN (COSTS OFF) SELECT p.doc FROM gitproxy.pushes p WHERE p.type = 'push'
-  AND (p.ts, p.id) < (100::float8, 'x' COLLATE "C") ORDER BY p.ts DESC, p.id DESC LIMIT 50;
+  AND (p.ts, left(p.id, 512), p.id) < (100::float8, left('x' COLLATE "C", 512), 'x' COLLATE "C")
+  ORDER BY p.ts DESC, left(p.id, 512) DESC, p.id DESC LIMIT 50;
+RESET enable_sort;
 RESET enable_seqscan;
 
 -- derive_created_at (contract §4.5.4)

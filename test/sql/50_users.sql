@@ -159,7 +159,8 @@ SELECT test_err($$SELECT gitproxy.get_public_keys(NULL)$$);
 -- find_user_by_ssh_key is an index lookup
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT u.doc FROM gitproxy.user_public_keys k
-  JOIN gitproxy.users u ON u._id = k.user_id WHERE k.key = 'ssh-ed25519 T50-b-2';
+  JOIN gitproxy.users u ON u._id = k.user_id
+  WHERE k.key_digest = gitproxy.text_digest('ssh-ed25519 T50-b-2') AND k.key = 'ssh-ed25519 T50-b-2';
 RESET enable_seqscan;
 -- the key table is exactly the keys of the documents
 SELECT count(*) AS key_table_mismatches FROM (

@@ -113,7 +113,8 @@ BEGIN
 END $f$;
 SET enable_seqscan = off;
 SELECT pg_temp.plan_scans($$SELECT max(p.ts) FROM gitproxy.pushes p
-  WHERE p.type = 'push' AND gitproxy.canonical_remote_url(p.url) = 'activity.test/ts'
+  WHERE p.type = 'push' AND gitproxy.text_digest(gitproxy.canonical_remote_url(p.url)) = gitproxy.text_digest('activity.test/ts')
+    AND gitproxy.canonical_remote_url(p.url) = 'activity.test/ts'
     AND p.ts >= '-9223372036854775808'::float8 AND p.ts < '9223372036854775808'::float8
     AND p.error IS NOT TRUE AND p.rejected IS NOT TRUE AND p.canceled IS NOT TRUE
     AND p.authorised IS NOT TRUE AND (p.blocked IS TRUE OR p.allow_push IS NOT TRUE)$$) AS scan;

@@ -51,6 +51,8 @@ SELECT test_err($$UPDATE gitproxy.repo_activity SET pending = 0$$);
 CREATE TEMP TABLE viewer_calls AS
 SELECT p.oid::regprocedure AS function, test_err(format('SELECT %s(%s)', p.oid::regproc,
          (SELECT string_agg(CASE t WHEN 'json'::regtype THEN $$'{}'::json$$
+                                   WHEN 'jsonb'::regtype THEN $$'{}'::jsonb$$
+                                   WHEN 'boolean'::regtype THEN 'true'
                                    WHEN 'text[]'::regtype THEN $$'{}'::text[]$$
                                    WHEN 'integer'::regtype THEN '1'
                                    WHEN 'bigint'::regtype THEN '1'
