@@ -28,6 +28,10 @@
  *   - The library never calls exit() and never prints; diagnostics go to the
  *     optional log callback of gps_config only.
  *   - All functions taking a gps_client are thread-safe.
+ *   - Every call is bounded in time: connecting by connect_timeout per host,
+ *     waiting for a pooled connection by acquire_timeout_ms, each statement
+ *     by statement_timeout_ms and lock_timeout_ms (see gps_config); a call
+ *     whose result does not come in time is cancelled on the server.
  */
 #ifndef GITPROXY_SINK_CLIENT_H
 #define GITPROXY_SINK_CLIENT_H
@@ -59,8 +63,10 @@ extern "C" {
  *                          "SSH key already exists", wrong state in strict
  *                          review mode, serialization failure, deadlock)
  *   GPS_INVALID_INPUT      other class 22 and 23 codes (bad JSON, "Invalid id",
- *                          bad query or cursor, NULL argument); also client
- *                          side: configuration errors, bad pool settings
+ *                          bad query or cursor, NULL argument), 54000 and
+ *                          54001 (a program limit or the stack depth
+ *                          exceeded by the input); also client side:
+ *                          configuration errors, bad pool settings
  *   GPS_PERMISSION_DENIED  42501 (the database role lacks grants)
  *   GPS_UNAVAILABLE        class 08, 57P01-57P03, connection failures, pool
  *                          acquire timeout, connection lost during a call
@@ -68,6 +74,15 @@ extern "C" {
  *                          old in the database
  *   GPS_INTERNAL           everything else (e.g. 42883 undefined function,
  *                          out of memory)
+ *   GPS_TIMEOUT            57014 (statement_timeout, or a cancel request such
+ *                          as pg_cancel_backend), 55P03 (lock_timeout, lock
+ *                          not available); client side: no answer within
+ *                          the call's time limit (the query was cancelled
+ *                          on the server, see gps_config.statement_timeout_ms).
+ *                          A call that timed out changed nothing when it is
+ *                          a single statement (the server rolled it back),
+ *                          but after a client-side timeout of a write the
+ *                          outcome is unknown, as with GPS_UNAVAILABLE.
  */
 typedef enum gps_status
 {
@@ -77,7 +92,8 @@ typedef enum gps_status
 	GPS_INVALID_INPUT = 3,
 	GPS_PERMISSION_DENIED = 4,
 	GPS_UNAVAILABLE = 5,
-	GPS_INTERNAL = 6
+	GPS_INTERNAL = 6,
+	GPS_TIMEOUT = 7
 } gps_status;
 
 /*
@@ -86,7 +102,8 @@ typedef enum gps_status
  * failure, pool timeout, configuration) - except NULL arguments (22004).
  * message is the server's primary message unchanged; detail and hint are
  * the server's DETAIL and HINT ("" when none).  Texts longer than the
- * buffers are truncated.  On success the struct is reset (category GPS_OK,
+ * buffers are truncated at a UTF-8 character boundary (never in the middle
+ * of a multi-byte sequence), so every field stays valid UTF-8.  On success the struct is reset (category GPS_OK,
  * empty strings).
  */
 typedef struct gps_error
@@ -125,15 +142,29 @@ typedef void (*gps_log_fn) (void *arg, gps_log_level level, const char *message)
  *   sslmode, sslrootcert, sslcert, sslkey, ...; keepalives; options) passes
  *   through unchanged; PGPASSWORD/.pgpass/PGSSLMODE etc. apply as usual.
  *   client_encoding is always UTF8 (JSON is UTF-8).
+ *   Several hosts (host=a,b,c and/or hostaddr=..., port=p or p1,p2,p3) are
+ *   tried in order as libpq does, each with its own connect_timeout:
+ *   a host that refuses, fails, times out or does not match
+ *   target_session_attrs (read-write, read-only, primary, standby, any;
+ *   prefer-standby tries for a standby first, then any host) makes the next
+ *   one be tried; load_balance_hosts=random (libpq 16 and later; older libpq
+ *   refuses the option with GPS_INVALID_INPUT) tries them in random order.
+ *   When every host fails, the GPS_UNAVAILABLE message names each attempt
+ *   ("connection to server at "h", port p failed: ..."); with a service
+ *   (service=, PGSERVICE) the lists are left to libpq, which applies no
+ *   per-host timeout.
  * application_name: reported in pg_stat_activity.  NULL = the one from
  *   conninfo or PGAPPNAME, else "gitproxy-sink".  When set it wins.
  * min_size: connections opened by gps_open (default 1; 0 = lazy).
  * max_size: upper bound of open connections (default 10, >= 1, >= min_size).
  * acquire_timeout_ms: longest wait for a free connection when max_size are
  *   in use (default 5000, >= 0); then GPS_UNAVAILABLE.  Never waits forever.
- * connect_timeout_ms: limit of one connection attempt including TLS and
- *   authentication (default 10000, > 0); a connect_timeout in conninfo or
- *   PGCONNECT_TIMEOUT (seconds) takes precedence.
+ * connect_timeout_ms: limit of one connection attempt to one host including
+ *   TLS and authentication (default 10000, > 0); a connect_timeout in
+ *   conninfo or PGCONNECT_TIMEOUT (seconds, at least 2 as in libpq; values
+ *   up to about 35 years are honoured, larger ones clamped) takes
+ *   precedence.  Also bounds the connection's setup query and a liveness
+ *   round trip.
  * max_lifetime_ms: a connection older than this is closed when it is
  *   returned to or taken from the pool (default 1800000 = 30 min; <= 0 means
  *   unlimited).
@@ -142,6 +173,32 @@ typedef void (*gps_log_fn) (void *arg, gps_log_level level, const char *message)
  *   Independently, an idle connection whose socket shows the server closed
  *   it is discarded without a round trip.
  * log_fn/log_arg: optional log callback (default none: nothing is printed).
+ * statement_timeout_ms: limit of one statement, i.e. of one call (default
+ *   30000 = 30 s, >= 0).  Set as the server's statement_timeout on each new
+ *   connection (query canceled: GPS_TIMEOUT, SQLSTATE 57014), unless the
+ *   connection string or PGOPTIONS set statement_timeout (options='-c
+ *   statement_timeout=60s'), which then wins.  The client itself waits for
+ *   a result at most the statement_timeout in force on the connection plus
+ *   500 ms (the configured value when the server's is 0); then it sends a
+ *   cancel request (PQcancel; PQcancelCreate/PQcancelPoll, bounded to 2 s,
+ *   with libpq 17), closes the connection (its slot is free again) and
+ *   returns GPS_TIMEOUT with SQLSTATE "" - e.g. when the backend hangs or
+ *   the network drops packets.  0 = set nothing: the server's and role's
+ *   settings apply and the client waits as long as they allow.
+ * lock_timeout_ms: longest wait for a lock (default 5000 = 5 s, >= 0), set
+ *   as the server's lock_timeout in the same way (GPS_TIMEOUT, 55P03); a
+ *   lock_timeout in the connection string wins; 0 = set nothing.
+ *   Bulk import (gps_import_batch) runs under the same server settings:
+ *   each of its statements, the COPY of one batch and the import call,
+ *   must finish within statement_timeout.
+ *
+ * Fork: a client may be used in a child process after fork().  The
+ * connections inherited from the parent are dropped in the child without
+ * touching their server sessions (no Terminate message: the child's copy
+ * of each socket is replaced by /dev/null before libpq frees it), and the
+ * child opens its own; the parent's connections keep working.  As always
+ * with fork() in a threaded program, no other thread may be inside a
+ * library call at the moment of the fork.
  */
 typedef struct gps_config
 {
@@ -155,6 +212,8 @@ typedef struct gps_config
 	int			idle_check_ms;
 	gps_log_fn	log_fn;
 	void	   *log_arg;
+	int			statement_timeout_ms;
+	int			lock_timeout_ms;
 } gps_config;
 
 /* Pool counters, see gps_pool_status. */
@@ -187,7 +246,8 @@ typedef struct gps_client gps_client;
 GPS_API const char *gps_version(void);
 
 /* Name of a status: "OK", "NOT_FOUND", "CONFLICT", "INVALID_INPUT",
- * "PERMISSION_DENIED", "UNAVAILABLE", "INTERNAL" ("INTERNAL" for unknown). */
+ * "PERMISSION_DENIED", "UNAVAILABLE", "INTERNAL", "TIMEOUT"
+ * ("INTERNAL" for unknown). */
 GPS_API const char *gps_status_name(gps_status status);
 
 /* Category of a SQLSTATE (mapping in the gps_status comment); NULL or ""
@@ -227,10 +287,16 @@ GPS_API gps_status gps_pool_status(gps_client *client, gps_pool_stats *out);
  * and reads the extension and server versions in one round trip.  Result:
  *   {"status":"ok","libraryVersion":"1.1.0","requiredExtensionVersion":"1.1",
  *    "extensionVersion":"1.1","serverVersion":"15.20 ...",
- *    "pool":{"size":n,"idle":n,"inUse":n,"waiting":n,"created":n,
- *            "discarded":n,"livenessChecks":n,"retries":n}}
- * Errors: GPS_UNAVAILABLE (server down, pool exhausted, extension missing).
- * Read-only (retried).
+ *    "pool":{"size":n,"idle":n,"inUse":n,"waiting":n,"maxSize":n,
+ *            "created":n,"discarded":n,"livenessChecks":n,"retries":n}}
+ * When no connection is free (all max_size in use) it does not wait: GPS_OK
+ * with "status":"degraded", "reason":"no connection free: all N connections
+ * are in use", the pool figures, and "extensionVersion"/"serverVersion"
+ * null.  When the server cannot be used it returns the error
+ * (GPS_UNAVAILABLE: server down, extension missing or too old;
+ * GPS_TIMEOUT) AND - unlike every other function - still sets
+ * *report_json, to {"status":"unavailable","reason":"<the error message>",
+ * ..., "pool":{...}} (free it with gps_free).  Read-only (retried).
  */
 GPS_API gps_status gps_health_check(gps_client *client, char **report_json, gps_error *err);
 

@@ -5,12 +5,12 @@
  *
  *   once per connection (outside the batch transaction, so that a failed
  *   batch does not take it away):
- *     SET temp_buffers = '128MB'   (see TEMP_BUFFERS_SQL)
  *     CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging
  *       (line_no int8 NOT NULL, doc text NOT NULL) ON COMMIT DELETE ROWS;
  *     ALTER TABLE ... ALTER COLUMN doc SET STORAGE EXTERNAL
  *   per batch:
  *     BEGIN;
+ *     SET LOCAL temp_buffers = '128MB'   (see TEMP_BUFFERS_SQL)
  *     COPY pg_temp.gitproxy_import_staging (line_no, doc) FROM STDIN
  *       WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02');
  *     SELECT i.inserted, i.updated FROM gitproxy.import_<kind>() AS i;
@@ -29,12 +29,14 @@
 #include "internal.h"
 
 /*
- * Before the session's first temporary table: room for a whole batch in
- * local buffers (they are allocated as needed), so the staged text is not
- * written out and read back; this halves the time of a first batch of real
- * push records.  It only affects temporary tables.
+ * Before the session's first use of a temporary table: room for a whole
+ * batch in local buffers (they are allocated as needed), so the staged text
+ * is not written out and read back; this halves the time of a first batch
+ * of real push records.  SET LOCAL: the pooled connection does not carry
+ * the setting into later calls (the local buffers, sized by the first
+ * batch, stay; a later batch sets the same value, which is accepted).
  */
-#define TEMP_BUFFERS_SQL "SET temp_buffers = '128MB'"
+#define TEMP_BUFFERS_SQL "SET LOCAL temp_buffers = '128MB'"
 
 #define STAGING_SETUP_SQL \
 	"CREATE TEMP TABLE IF NOT EXISTS gitproxy_import_staging " \
@@ -177,9 +179,6 @@ run_batch(gpsi_conn *conn, gps_import_kind kind, const char *const *docs,
 
 	if (!conn->import_staging)
 	{
-		/* an optimisation only: refused once the session has used a
-		 * temporary table, which does no harm */
-		PQclear(PQexec(pg, TEMP_BUFFERS_SQL));
 		if (!exec_ok(a, pg, STAGING_SETUP_SQL, PGRES_COMMAND_OK, line_nos, n, err, NULL))
 			return;
 		conn->import_staging = true;
@@ -187,6 +186,8 @@ run_batch(gpsi_conn *conn, gps_import_kind kind, const char *const *docs,
 	if (!exec_ok(a, pg, "BEGIN", PGRES_COMMAND_OK, line_nos, n, err, NULL))
 		return;
 	in_xact = true;
+	if (!exec_ok(a, pg, TEMP_BUFFERS_SQL, PGRES_COMMAND_OK, line_nos, n, err, NULL))
+		goto rollback;
 	if (!exec_ok(a, pg, COPY_SQL, PGRES_COPY_IN, line_nos, n, err, NULL))
 		goto rollback;
 	if (!send_rows(pg, docs, line_nos, n, err, a))

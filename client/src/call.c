@@ -6,10 +6,156 @@
  * happened).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* how long a cancel request may take (it opens a connection of its own) */
+#define CANCEL_TIMEOUT_MS 2000
+
+/*
+ * Ask the server to cancel the query running on pg.  libpq 17 has a
+ * non-blocking cancel, bounded here; older libpq only has PQcancel, which
+ * blocks for as long as connecting to the server takes.
+ */
+static void
+cancel_query(gps_client *c, PGconn *pg)
+{
+#ifdef LIBPQ_HAS_ASYNC_CANCEL
+	PGcancelConn *cc = PQcancelCreate(pg);
+	int64_t		deadline = gpsi_deadline(CANCEL_TIMEOUT_MS);
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	bool		ok = false;
+
+	if (cc != NULL && PQcancelStart(cc))
+	{
+		while (ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED && gpsi_now_ms() < deadline)
+		{
+			struct pollfd pfd;
+
+			pfd.fd = PQcancelSocket(cc);
+			pfd.events = ps == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+			pfd.revents = 0;
+			if (pfd.fd < 0)
+				break;
+			if (poll(&pfd, 1, gpsi_poll_ms(deadline)) > 0)
+				ps = PQcancelPoll(cc);
+		}
+		ok = ps == PGRES_POLLING_OK;
+	}
+	if (!ok)
+		gpsi_log(c, GPS_LOG_WARNING, "could not send a cancel request: %s",
+				 cc ? PQcancelErrorMessage(cc) : "out of memory");
+	PQcancelFinish(cc);
+#else
+	PGcancel   *k = PQgetCancel(pg);
+	char		errbuf[256];
+
+	if (k == NULL || !PQcancel(k, errbuf, sizeof(errbuf)))
+		gpsi_log(c, GPS_LOG_WARNING, "could not send a cancel request: %s",
+				 k ? errbuf : "no connection");
+	PQfreeCancel(k);
+#endif
+}
+
+/* wait until pg's socket is ready for events or the deadline passes;
+ * false on timeout */
+static bool
+wait_socket(PGconn *pg, short events, int64_t deadline)
+{
+	struct pollfd pfd;
+
+	for (;;)
+	{
+		int			rc;
+
+		pfd.fd = PQsocket(pg);
+		pfd.events = events;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			return true;		/* broken: libpq reports it */
+		rc = poll(&pfd, 1, gpsi_poll_ms(deadline));
+		if (rc > 0)
+			return true;
+		if (rc == 0 || errno != EINTR)
+			return rc != 0;
+		if (gpsi_now_ms() >= deadline)
+			return false;
+	}
+}
+
+int64_t
+gpsi_call_deadline(const gpsi_conn *conn)
+{
+	return conn->call_limit_ms > 0 ? gpsi_deadline(conn->call_limit_ms) : INT64_MAX;
+}
+
+PGresult *
+gpsi_exec(gps_client *c, PGconn *pg, const char *sql, int nparams, const Oid *types,
+		  const char *const *values, int64_t deadline, bool *timed_out)
+{
+	PGresult   *keep = NULL;
+	int			flushed;
+
+	*timed_out = false;
+	/* non-blocking while sending: a server that reads nothing must not
+	 * hold the caller past the deadline */
+	if (PQsetnonblocking(pg, 1) != 0)
+		return NULL;
+	if (!PQsendQueryParams(pg, sql, nparams, types, values, NULL, NULL, 0))
+	{
+		PQsetnonblocking(pg, 0);
+		return NULL;
+	}
+	while ((flushed = PQflush(pg)) == 1)
+	{
+		if (!wait_socket(pg, POLLOUT | POLLIN, deadline))
+			goto timeout;
+		if (!PQconsumeInput(pg))
+			break;
+	}
+	PQsetnonblocking(pg, 0);
+	if (flushed < 0)
+		return NULL;
+	for (;;)
+	{
+		PGresult   *r;
+
+		while (PQisBusy(pg))
+		{
+			if (!wait_socket(pg, POLLIN, deadline))
+				goto timeout;
+			if (!PQconsumeInput(pg))
+				break;
+		}
+		r = PQgetResult(pg);
+		if (r == NULL)
+			break;
+		/* as PQexec: the last result, but an error wins */
+		if (keep != NULL && PQresultStatus(keep) == PGRES_FATAL_ERROR)
+			PQclear(r);
+		else
+		{
+			PQclear(keep);
+			keep = r;
+		}
+		if (PQstatus(pg) == CONNECTION_BAD)
+			break;
+	}
+	return keep;
+
+timeout:
+	PQsetnonblocking(pg, 0);
+	PQclear(keep);
+	*timed_out = true;
+	gpsi_log(c, GPS_LOG_WARNING, "no answer from the server (backend pid %d) in time: cancelling the query",
+			 PQbackendPID(pg));
+	cancel_query(c, pg);
+	return NULL;
+}
 
 bool
 gpsi_connection_lost(PGconn *pg, const PGresult *res)
@@ -37,11 +183,25 @@ gpsi_call(gps_client *c, const gpsi_method *m, const char *const *values, bool c
 		gpsi_conn  *conn;
 		PGresult   *r;
 		ExecStatusType es;
+		bool		timed_out;
+		int64_t		limit;
 		gps_status	st = gpsi_acquire(c, attempt > 0, check, &conn, err);
 
 		if (st != GPS_OK)
 			return st;
-		r = PQexecParams(conn->pg, m->sql, m->nparams, m->types, values, NULL, NULL, 0);
+		limit = conn->call_limit_ms;
+		r = gpsi_exec(c, conn->pg, m->sql, m->nparams, m->types, values, gpsi_call_deadline(conn),
+					  &timed_out);
+		if (timed_out)
+		{
+			/* cancelled; the connection may still carry the answer: close */
+			gpsi_release(c, conn, true);
+			return gpsi_error_set(err, GPS_TIMEOUT, "",
+								  "%s: no answer from the server within %lld ms (statement_timeout "
+								  "plus %d ms); the query was cancelled%s", m->name,
+								  (long long) limit, GPSI_CALL_GRACE_MS,
+								  m->idempotent ? "" : " and may or may not have been applied");
+		}
 		es = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 		if (es == PGRES_TUPLES_OK || es == PGRES_COMMAND_OK)
 		{
@@ -53,14 +213,9 @@ gpsi_call(gps_client *c, const gpsi_method *m, const char *const *values, bool c
 		if (gpsi_connection_lost(conn->pg, r))
 		{
 			char		why[512];
-			const char *msg = r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
-				: PQerrorMessage(conn->pg);
-			size_t		n;
 
-			snprintf(why, sizeof(why), "%s", msg);
-			n = strlen(why);
-			while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
-				why[--n] = '\0';
+			gpsi_copy_text(why, sizeof(why), r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
+						   : PQerrorMessage(conn->pg));
 			PQclear(r);
 			gpsi_release(c, conn, true);
 			gpsi_pool_suspect(c);

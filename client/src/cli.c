@@ -20,7 +20,9 @@ static const char *const exit_table =
 	"  5  INVALID_INPUT      (class 22/23, invalid JSON argument, no database configured)\n"
 	"  6  PERMISSION_DENIED  (42501)\n"
 	"  7  UNAVAILABLE        (server unreachable, pool timeout, extension missing or old)\n"
-	"  8  INTERNAL           (anything else)\n";
+	"  8  INTERNAL           (anything else)\n"
+	"  9  TIMEOUT            (57014 statement timeout or cancel, 55P03 lock timeout,\n"
+	"                         no answer within the call's time limit)\n";
 
 static void
 tool_help(FILE *out, const char *prog)
@@ -172,7 +174,7 @@ cli_result(cli_ctx *ctx, gps_status st, const gps_error *err, char *json, bool p
 	else if (print_null)
 		fputs("null\n", stdout);
 	gps_free(json);
-	if (fflush(stdout) != 0)
+	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = CLI_EXIT_IO;
 	return rc;
 }

@@ -369,6 +369,13 @@ run_health(cli_ctx *ctx, int argc, char **argv)
 	(void) argv;
 	CONNECT(ctx);
 	st = gps_health_check(ctx->client, &out, &e);
+	if (st != GPS_OK && out != NULL)
+	{
+		/* the report (status "unavailable", the pool) and the error */
+		int			rc = cli_result(ctx, GPS_OK, NULL, out, false);
+
+		return rc != CLI_EXIT_OK ? rc : cli_report_error(ctx, st, &e);
+	}
 	return cli_result(ctx, st, &e, out, false);
 }
 

@@ -27,6 +27,8 @@ gps_status_name(gps_status status)
 			return "UNAVAILABLE";
 		case GPS_INTERNAL:
 			return "INTERNAL";
+		case GPS_TIMEOUT:
+			return "TIMEOUT";
 	}
 	return "INTERNAL";
 }
@@ -45,6 +47,13 @@ gps_sqlstate_category(const char *s)
 		return GPS_CONFLICT;
 	if (strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0)
 		return GPS_INVALID_INPUT;
+	/* program limit exceeded, statement too complex, stack depth: caused
+	 * by the size or shape of the input */
+	if (strcmp(s, "54000") == 0 || strcmp(s, "54001") == 0)
+		return GPS_INVALID_INPUT;
+	/* query canceled (statement_timeout, cancel request), lock timeout */
+	if (strcmp(s, "57014") == 0 || strcmp(s, "55P03") == 0)
+		return GPS_TIMEOUT;
 	if (strcmp(s, "42501") == 0)
 		return GPS_PERMISSION_DENIED;
 	if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 ||
@@ -53,8 +62,25 @@ gps_sqlstate_category(const char *s)
 	return GPS_INTERNAL;
 }
 
-static void
-copy_trimmed(char *dst, size_t size, const char *src)
+size_t
+gpsi_utf8_clip(const char *s, size_t n)
+{
+	size_t		lead = n;
+	size_t		need;
+	unsigned char c;
+
+	/* back over at most three continuation bytes to the last lead byte */
+	while (lead > 0 && n - lead < 4 && ((unsigned char) s[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return n;				/* only continuation bytes: not UTF-8 anyway */
+	c = (unsigned char) s[lead - 1];
+	need = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+	return (lead - 1) + need <= n ? n : lead - 1;
+}
+
+size_t
+gpsi_copy_text(char *dst, size_t size, const char *src)
 {
 	size_t		n;
 
@@ -64,10 +90,17 @@ copy_trimmed(char *dst, size_t size, const char *src)
 	while (n > 0 && (src[n - 1] == '\n' || src[n - 1] == ' '))
 		n--;
 	if (n >= size)
-		n = size - 1;
+	{
+		n = gpsi_utf8_clip(src, size - 1);
+		while (n > 0 && (src[n - 1] == '\n' || src[n - 1] == ' '))
+			n--;
+	}
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+	return n;
 }
+
+#define copy_trimmed(dst, size, src) ((void) gpsi_copy_text((dst), (size), (src)))
 
 void
 gpsi_error_clear(gps_error *err)
@@ -93,7 +126,8 @@ gpsi_error_set(gps_error *err, gps_status category, const char *sqlstate, const 
 	err->category = category;
 	copy_trimmed(err->sqlstate, sizeof(err->sqlstate), sqlstate);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int) sizeof(msg))
+		msg[gpsi_utf8_clip(msg, strlen(msg))] = '\0';	/* cut inside a character */
 	va_end(ap);
 	copy_trimmed(err->message, sizeof(err->message), msg);
 	return category;

@@ -694,7 +694,9 @@ cli_import_run(cli_ctx *ctx, int argc, char **argv)
 	for (int i = 0; i < argc && !atomic_load(&rs.stop); i++)
 		import_file(&rs, argv[i], (gps_import_kind) kinds[i]);
 	free(kinds);
-	if (fflush(stdout) != 0)
+	/* ferror: an earlier failed flush (the summary lines) already
+	 * discarded what could not be written */
+	if (fflush(stdout) != 0 || ferror(stdout))
 		fail(&rs, CLI_EXIT_IO);
 	pthread_mutex_destroy(&rs.mu);
 	pthread_cond_destroy(&rs.cv);

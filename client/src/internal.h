@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <libpq-fe.h>
 
 #include "gitproxy_sink.h"
@@ -43,11 +44,19 @@ gps_status	gpsi_error_set(gps_error *err, gps_status category, const char *sqlst
 						   const char *fmt,...) __attribute__((format(printf, 4, 5)));
 gps_status	gpsi_error_from_result(gps_error *err, const PGresult *res, PGconn *conn);
 gps_status	gpsi_oom(gps_error *err);
+/* length of the longest prefix of s[0..n) that does not end inside a UTF-8
+ * sequence (for cutting a message at a character boundary) */
+size_t		gpsi_utf8_clip(const char *s, size_t n);
+/* copy src (NULL = "") into dst[size] without trailing newlines and
+ * spaces, cut at a UTF-8 character boundary; returns the length */
+size_t		gpsi_copy_text(char *dst, size_t size, const char *src);
 
 /* ---- client and pool (pool.c) ---- */
 typedef struct gpsi_conn
 {
 	PGconn	   *pg;
+	pid_t		owner;			/* process that opened it (fork safety) */
+	int64_t		call_limit_ms;	/* client-side limit of one statement; 0 = none */
 	int64_t		created_ms;
 	int64_t		last_used_ms;
 	bool		import_staging; /* gitproxy_import_staging created (bulk.c) */
@@ -65,6 +74,8 @@ struct gps_client
 	int			connect_timeout_ms;
 	int			max_lifetime_ms;
 	int			idle_check_ms;
+	int			statement_timeout_ms;
+	int			lock_timeout_ms;
 	gps_log_fn	log_fn;
 	void	   *log_arg;
 
@@ -81,14 +92,26 @@ struct gps_client
 	uint64_t	retries;
 	/* idle connections last used before this get a liveness check */
 	int64_t		suspect_before_ms;
+	pid_t		owner;			/* process whose connections the pool holds */
 };
 
 int64_t		gpsi_now_ms(void);
 void		gpsi_log(gps_client *c, gps_log_level level, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 
-/* open one connection with the per-connection setup and handshake (conn.c) */
-gps_status	gpsi_connect(gps_client *c, PGconn **out, gps_error *err);
+/* longest timeout handled (about 35 years); longer ones are clamped */
+#define GPSI_MAX_TIMEOUT_MS ((int64_t) 1 << 40)
+/* a client-side call waits this much longer than the server's
+ * statement_timeout before it cancels the query itself */
+#define GPSI_CALL_GRACE_MS 500
+
+/* open one connection with the per-connection setup and handshake (conn.c);
+ * *statement_timeout_ms = the statement_timeout in force on it (0 = none) */
+gps_status	gpsi_connect(gps_client *c, PGconn **out, int64_t *statement_timeout_ms, gps_error *err);
+/* deadline ms from now (monotonic; negative or huge = clamped far future) */
+int64_t		gpsi_deadline(int64_t ms);
+/* poll() timeout until deadline: 0..INT_MAX, -1 for INT64_MAX (none) */
+int			gpsi_poll_ms(int64_t deadline);
 /* resolve the configured conninfo (conn.c); *resolved may be NULL = env */
 gps_status	gpsi_resolve_conninfo(const char *given, char **resolved, gps_error *err);
 
@@ -119,6 +142,20 @@ typedef struct gpsi_method
  */
 gps_status	gpsi_call(gps_client *c, const gpsi_method *m, const char *const *values,
 					  bool check, PGresult **res, gps_error *err);
+/*
+ * Run one statement on pg and wait for its result until deadline (INT64_MAX
+ * = no limit).  Returns the result (the first error result if any; NULL
+ * when libpq could not build one: see PQerrorMessage).  When the deadline
+ * passes, the query is cancelled on the server, *timed_out is set, NULL
+ * is returned and the connection must be closed (its state is unknown).
+ */
+PGresult   *gpsi_exec(gps_client *c, PGconn *pg, const char *sql, int nparams, const Oid *types,
+					  const char *const *values, int64_t deadline, bool *timed_out);
+/* the deadline of one statement on conn */
+int64_t		gpsi_call_deadline(const gpsi_conn *conn);
+/* drop an inherited connection without touching its server session */
+void		gpsi_abandon(PGconn *pg);
+
 /* was the server connection lost (broken socket, class 08, 57P01-57P03)? */
 bool		gpsi_connection_lost(PGconn *pg, const PGresult *res);
 

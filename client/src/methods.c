@@ -229,39 +229,103 @@ format_expiry(int64_t ms, char *buf, size_t size, const char **out, gps_error *e
 
 /* ---- health ---- */
 
+/* the report; extension and server versions NULL = unknown */
+static gps_status
+health_report(gps_client *c, const char *status, const char *reason, const char *ext,
+			  const char *server, char **report, gps_error *err)
+{
+	gps_pool_stats ps;
+	gpsi_buf	b;
+
+	gps_pool_status(c, &ps);
+	gpsi_buf_init(&b);
+	gpsi_buf_printf(&b, "{\"status\":\"%s\",", status);
+	if (reason != NULL)
+	{
+		gpsi_buf_puts(&b, "\"reason\":");
+		gpsi_buf_json_string(&b, reason);
+		gpsi_buf_puts(&b, ",");
+	}
+	gpsi_buf_puts(&b, "\"libraryVersion\":\"" GPS_LIBRARY_VERSION
+				  "\",\"requiredExtensionVersion\":\"" GPS_REQUIRED_EXTENSION_VERSION
+				  "\",\"extensionVersion\":");
+	if (ext)
+		gpsi_buf_json_string(&b, ext);
+	else
+		gpsi_buf_puts(&b, "null");
+	gpsi_buf_puts(&b, ",\"serverVersion\":");
+	if (server)
+		gpsi_buf_json_string(&b, server);
+	else
+		gpsi_buf_puts(&b, "null");
+	gpsi_buf_printf(&b, ",\"pool\":{\"size\":%d,\"idle\":%d,\"inUse\":%d,\"waiting\":%d,"
+					"\"maxSize\":%d,\"created\":%llu,\"discarded\":%llu,\"livenessChecks\":%llu,"
+					"\"retries\":%llu}}",
+					ps.size, ps.idle, ps.in_use, ps.waiting, c->max_size,
+					(unsigned long long) ps.created, (unsigned long long) ps.discarded,
+					(unsigned long long) ps.liveness_checks, (unsigned long long) ps.retries);
+	return gpsi_buf_finish(&b, report, err);
+}
+
+/* no idle connection and no room for another */
+static bool
+pool_exhausted(gps_client *c)
+{
+	gps_pool_stats ps;
+
+	gps_pool_status(c, &ps);
+	return ps.idle == 0 && ps.size >= c->max_size;
+}
+
 gps_status
 gps_health_check(gps_client *c, char **report, gps_error *err)
 {
 	PGresult   *res;
 	gps_status	st;
-	gps_pool_stats ps;
-	gpsi_buf	b;
+	gps_error	local;
+	char		reason[sizeof(local.message) + 64];
 
 	null_out(report);
+	if (c == NULL)
+		return gpsi_error_set(err, GPS_INVALID_INPUT, "", "client must not be NULL");
+	if (err == NULL)
+		err = &local;
+	/* a busy pool is reported at once, not after acquire_timeout_ms */
+	if (pool_exhausted(c))
+	{
+		snprintf(reason, sizeof(reason), "no connection free: all %d connections are in use",
+				 c->max_size);
+		gpsi_error_clear(err);
+		return health_report(c, "degraded", reason, NULL, NULL, report, err);
+	}
 	st = gpsi_call(c, &m_health, NULL, true, &res, err);
 	if (st != GPS_OK)
-		return st;
+	{
+		gps_status	rst;
+
+		if (st == GPS_UNAVAILABLE && pool_exhausted(c))
+		{
+			gpsi_copy_text(reason, sizeof(reason), err->message);
+			gpsi_error_clear(err);
+			return health_report(c, "degraded", reason, NULL, NULL, report, err);
+		}
+		gpsi_copy_text(reason, sizeof(reason), err->message);
+		rst = health_report(c, "unavailable", reason, NULL, NULL, report, &local);
+		return rst == GPS_OK ? st : rst;
+	}
 	if (PQntuples(res) == 0)
 	{
+		gps_status	rst;
+
 		PQclear(res);
-		return gpsi_error_set(err, GPS_UNAVAILABLE, "",
-							  "extension gitproxy_sink is not installed: run CREATE EXTENSION gitproxy_sink");
+		st = gpsi_error_set(err, GPS_UNAVAILABLE, "",
+							"extension gitproxy_sink is not installed: run CREATE EXTENSION gitproxy_sink");
+		rst = health_report(c, "unavailable", err->message, NULL, NULL, report, &local);
+		return rst == GPS_OK ? st : rst;
 	}
-	gps_pool_status(c, &ps);
-	gpsi_buf_init(&b);
-	gpsi_buf_puts(&b, "{\"status\":\"ok\",\"libraryVersion\":\"" GPS_LIBRARY_VERSION
-				  "\",\"requiredExtensionVersion\":\"" GPS_REQUIRED_EXTENSION_VERSION
-				  "\",\"extensionVersion\":");
-	gpsi_buf_json_string(&b, PQgetvalue(res, 0, 0));
-	gpsi_buf_puts(&b, ",\"serverVersion\":");
-	gpsi_buf_json_string(&b, PQgetvalue(res, 0, 1));
-	gpsi_buf_printf(&b, ",\"pool\":{\"size\":%d,\"idle\":%d,\"inUse\":%d,\"waiting\":%d,"
-					"\"created\":%llu,\"discarded\":%llu,\"livenessChecks\":%llu,\"retries\":%llu}}",
-					ps.size, ps.idle, ps.in_use, ps.waiting, (unsigned long long) ps.created,
-					(unsigned long long) ps.discarded, (unsigned long long) ps.liveness_checks,
-					(unsigned long long) ps.retries);
+	st = health_report(c, "ok", NULL, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), report, err);
 	PQclear(res);
-	return gpsi_buf_finish(&b, report, err);
+	return st;
 }
 
 /* ---- pushes ---- */

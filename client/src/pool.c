@@ -11,12 +11,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -51,7 +53,8 @@ gpsi_log(gps_client *c, gps_log_level level, const char *fmt,...)
 	if (c == NULL || c->log_fn == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int) sizeof(msg))
+		msg[gpsi_utf8_clip(msg, strlen(msg))] = '\0';	/* cut inside a character */
 	va_end(ap);
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
@@ -71,6 +74,77 @@ gps_config_init(gps_config *cfg)
 	cfg->connect_timeout_ms = 10000;
 	cfg->max_lifetime_ms = 30 * 60 * 1000;
 	cfg->idle_check_ms = 30000;
+	cfg->statement_timeout_ms = 30000;
+	cfg->lock_timeout_ms = 5000;
+}
+
+/*
+ * Fork safety.  A child inherits the parent's sockets: PQfinish there would
+ * send Terminate on the parent's server sessions, and any use would mix
+ * both processes' messages on one socket.  So a connection opened by
+ * another process is abandoned: /dev/null is put in place of its socket
+ * (dup2 keeps the descriptor number libpq knows), and PQfinish then frees
+ * libpq's memory and "sends" its Terminate into /dev/null; the parent's
+ * socket and server session are untouched.  (Not calling PQfinish at all,
+ * as psycopg does in a child, would leak the PGconn.)
+ */
+void
+gpsi_abandon(PGconn *pg)
+{
+	int			fd = PQsocket(pg);
+
+	if (fd >= 0)
+	{
+		int			null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null_fd < 0 || dup2(null_fd, fd) < 0)
+		{
+			/* cannot swap: release this process's descriptor only and
+			 * leave libpq's memory (a small leak beats a broken parent) */
+			if (null_fd >= 0)
+				close(null_fd);
+			close(fd);
+			return;
+		}
+		close(null_fd);
+	}
+	PQfinish(pg);
+}
+
+/*
+ * First use of the pool in a forked child: forget the parent's
+ * connections (abandoned when idle; those in use belong to the parent's
+ * other threads, which do not exist here) and start an empty pool.
+ */
+static void
+after_fork(gps_client *c)
+{
+	gpsi_conn  *conn;
+	pid_t		me = getpid();
+
+	pthread_mutex_lock(&c->mu);
+	if (c->owner == me)
+	{
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	conn = c->idle;
+	c->idle = NULL;
+	c->n_idle = 0;
+	c->n_total = 0;
+	c->n_waiting = 0;
+	c->owner = me;
+	pthread_mutex_unlock(&c->mu);
+	while (conn != NULL)
+	{
+		gpsi_conn  *next = conn->next;
+
+		gpsi_abandon(conn->pg);
+		free(conn);
+		conn = next;
+	}
+	gpsi_log(c, GPS_LOG_DEBUG, "forked: the parent's connections were dropped in process %d",
+			 (int) me);
 }
 
 static void
@@ -78,7 +152,10 @@ close_conn(gps_client *c, gpsi_conn *conn, const char *why)
 {
 	gpsi_log(c, GPS_LOG_DEBUG, "closing connection (backend pid %d): %s",
 			 PQbackendPID(conn->pg), why);
-	PQfinish(conn->pg);
+	if (conn->owner == getpid())
+		PQfinish(conn->pg);
+	else
+		gpsi_abandon(conn->pg);
 	free(conn);
 }
 
@@ -134,11 +211,15 @@ vet(gps_client *c, gpsi_conn *conn, bool check, int64_t suspect_before, bool *ch
 	if (check || conn->last_used_ms <= suspect_before ||
 		(c->idle_check_ms >= 0 && now - conn->last_used_ms >= c->idle_check_ms))
 	{
-		PGresult   *res = PQexec(conn->pg, "");
+		bool		timed_out;
+		PGresult   *res = gpsi_exec(c, conn->pg, "", 0, NULL, NULL,
+									gpsi_deadline(c->connect_timeout_ms), &timed_out);
 		bool		ok = res != NULL && PQresultStatus(res) == PGRES_EMPTY_QUERY;
 
 		*checked = true;
 		PQclear(res);
+		if (timed_out)
+			return "no answer to the liveness check";
 		if (!ok || PQstatus(conn->pg) != CONNECTION_OK)
 			return "liveness check failed";
 	}
@@ -150,7 +231,8 @@ static gps_status
 open_conn(gps_client *c, gpsi_conn **out, gps_error *err)
 {
 	PGconn	   *pg;
-	gps_status	st = gpsi_connect(c, &pg, err);
+	int64_t		stmt_ms;
+	gps_status	st = gpsi_connect(c, &pg, &stmt_ms, err);
 	gpsi_conn  *conn;
 
 	if (st != GPS_OK)
@@ -166,6 +248,13 @@ open_conn(gps_client *c, gpsi_conn **out, gps_error *err)
 		return gpsi_oom(err);
 	}
 	conn->pg = pg;
+	conn->owner = getpid();
+	/* the server's statement_timeout, else the configured one, plus the
+	 * grace that lets the server's own error arrive first */
+	if (stmt_ms <= 0)
+		stmt_ms = c->statement_timeout_ms;
+	conn->call_limit_ms = stmt_ms > 0 ? (stmt_ms > GPSI_MAX_TIMEOUT_MS ? GPSI_MAX_TIMEOUT_MS : stmt_ms)
+		+ GPSI_CALL_GRACE_MS : 0;
 	conn->created_ms = conn->last_used_ms = gpsi_now_ms();
 	conn->import_staging = false;
 	conn->next = NULL;
@@ -184,6 +273,7 @@ gpsi_acquire(gps_client *c, bool fresh, bool check, gpsi_conn **out, gps_error *
 	bool		timed_out = false;
 
 	*out = NULL;
+	after_fork(c);
 	clock_gettime(CLOCK_MONOTONIC, &abstime);
 	abstime.tv_sec += c->acquire_timeout_ms / 1000;
 	abstime.tv_nsec += (long) (c->acquire_timeout_ms % 1000) * 1000000L;
@@ -255,6 +345,14 @@ gpsi_release(gps_client *c, gpsi_conn *conn, bool broken)
 {
 	const char *why = NULL;
 
+	if (conn->owner != getpid())
+	{
+		/* taken before a fork: the pool of this process does not count it */
+		after_fork(c);
+		gpsi_abandon(conn->pg);
+		free(conn);
+		return;
+	}
 	if (broken || PQstatus(conn->pg) != CONNECTION_OK)
 		why = "connection lost";
 	else if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
@@ -297,6 +395,7 @@ gps_pool_status(gps_client *c, gps_pool_stats *out)
 {
 	if (c == NULL || out == NULL)
 		return GPS_INVALID_INPUT;
+	after_fork(c);
 	pthread_mutex_lock(&c->mu);
 	out->size = c->n_total;
 	out->idle = c->n_idle;
@@ -323,6 +422,10 @@ check_config(const gps_config *cfg, gps_error *err)
 		bad = "acquire_timeout_ms must not be negative";
 	else if (cfg->connect_timeout_ms <= 0)
 		bad = "connect_timeout_ms must be positive";
+	else if (cfg->statement_timeout_ms < 0)
+		bad = "statement_timeout_ms must not be negative";
+	else if (cfg->lock_timeout_ms < 0)
+		bad = "lock_timeout_ms must not be negative";
 	if (bad)
 		return gpsi_error_set(err, GPS_INVALID_INPUT, "", "invalid pool settings: %s", bad);
 	return GPS_OK;
@@ -369,6 +472,9 @@ gps_open(const gps_config *cfg, gps_client **out, gps_error *err)
 	c->connect_timeout_ms = cfg->connect_timeout_ms;
 	c->max_lifetime_ms = cfg->max_lifetime_ms;
 	c->idle_check_ms = cfg->idle_check_ms;
+	c->statement_timeout_ms = cfg->statement_timeout_ms;
+	c->lock_timeout_ms = cfg->lock_timeout_ms;
+	c->owner = getpid();
 	c->log_fn = cfg->log_fn;
 	c->log_arg = cfg->log_arg;
 	pthread_mutex_init(&c->mu, NULL);
@@ -412,7 +518,10 @@ gps_close(gps_client *c)
 	{
 		gpsi_conn  *next = conn->next;
 
-		PQfinish(conn->pg);
+		if (conn->owner == getpid())
+			PQfinish(conn->pg);
+		else
+			gpsi_abandon(conn->pg);	/* the parent's, inherited by fork */
 		free(conn);
 		conn = next;
 	}

@@ -31,9 +31,9 @@ int
 main(void)
 {
 	const struct CMUnitTest *groups[] = {t_basic_tests, t_push_tests, t_repo_user_tests,
-	t_session_tests, t_pool_tests, t_import_tests};
+	t_session_tests, t_pool_tests, t_import_tests, t_limit_tests};
 	const size_t counts[] = {t_basic_count, t_push_count, t_repo_user_count, t_session_count,
-	t_pool_count, t_import_count};
+	t_pool_count, t_import_count, t_limit_count};
 	size_t		total = 0,
 				k = 0;
 	struct CMUnitTest *all;

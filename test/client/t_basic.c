@@ -38,7 +38,8 @@ test_sqlstate_mapping(void **state)
 		{"42501", GPS_PERMISSION_DENIED},
 		{"08006", GPS_UNAVAILABLE}, {"08001", GPS_UNAVAILABLE}, {"57P01", GPS_UNAVAILABLE},
 		{"57P02", GPS_UNAVAILABLE}, {"57P03", GPS_UNAVAILABLE},
-		{"42883", GPS_INTERNAL}, {"55P03", GPS_INTERNAL}, {"57014", GPS_INTERNAL},
+		{"42883", GPS_INTERNAL}, {"55P03", GPS_TIMEOUT}, {"57014", GPS_TIMEOUT},
+		{"54000", GPS_INVALID_INPUT}, {"54001", GPS_INVALID_INPUT}, {"53200", GPS_INTERNAL},
 		{"XX000", GPS_INTERNAL}, {"P0001", GPS_INTERNAL}, {"", GPS_INTERNAL}, {"2200", GPS_INTERNAL},
 		{"00000", GPS_OK},
 	};
@@ -265,7 +266,18 @@ test_handshake_extension_missing_or_old(void **state)
 	c = t_open_cfg(&cfg);
 	st = gps_health_check(c, &health, &e);
 	assert_error(st, &e, GPS_UNAVAILABLE, "", "ALTER EXTENSION gitproxy_sink UPDATE");
-	assert_null(health);
+	/* with the report: status "unavailable", the reason */
+	assert_non_null(health);
+	{
+		char	   *v = t_json_get(health, "{status}");
+
+		assert_string_equal(v, "unavailable");
+		free(v);
+		v = t_json_get(health, "{reason}");
+		assert_non_null(strstr(v, "ALTER EXTENSION gitproxy_sink UPDATE"));
+		free(v);
+	}
+	gps_free(health);
 	gps_close(c);
 }
 
@@ -362,7 +374,7 @@ test_permission_denied(void **state)
 }
 
 static void
-test_internal_error(void **state)
+test_lock_timeout_error(void **state)
 {
 	gps_client *c;
 	gps_config	cfg;
@@ -373,7 +385,8 @@ test_internal_error(void **state)
 	char	   *msg = (char *) 1;
 
 	(void) state;
-	/* lock_not_available (55P03) has no category of its own: INTERNAL */
+	/* lock_not_available (55P03) from a lock_timeout of the connection
+	 * string: TIMEOUT */
 	gps_config_init(&cfg);
 	cfg.conninfo = t_conninfo("options='-c lock_timeout=100'");
 	c = t_open_cfg(&cfg);
@@ -383,7 +396,7 @@ test_internal_error(void **state)
 						 NULL, NULL, 0));
 	st = gps_authorise(c, id, NULL, &msg, &e);
 	t_exec("ROLLBACK");
-	assert_error(st, &e, GPS_INTERNAL, "55P03", "lock");
+	assert_error(st, &e, GPS_TIMEOUT, "55P03", "lock");
 	assert_null(msg);
 	/* the connection stays usable */
 	assert_int_equal(gps_cancel(c, id, NULL, &e), GPS_OK);
@@ -513,7 +526,7 @@ const struct CMUnitTest t_basic_tests[] = {
 	cmocka_unit_test(test_application_name),
 	cmocka_unit_test(test_search_path_is_empty),
 	cmocka_unit_test(test_permission_denied),
-	cmocka_unit_test(test_internal_error),
+	cmocka_unit_test(test_lock_timeout_error),
 	cmocka_unit_test(test_log_callback),
 	cmocka_unit_test(test_health_check),
 	cmocka_unit_test(test_null_arguments),

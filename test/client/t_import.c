@@ -6,6 +6,8 @@
  */
 #include "tests.h"
 
+#include "internal.h"
+
 #define REQUIRE_IMPORT() do { REQUIRE_FN("gitproxy.import_pushes()"); \
 	REQUIRE_FN("gitproxy.import_users()"); REQUIRE_FN("gitproxy.import_repos()"); } while (0)
 
@@ -206,9 +208,49 @@ test_import_users_repos(void **state)
 	gps_close(c);
 }
 
+/* a batch leaves no session setting behind on the pooled connection */
+static void
+test_import_leaves_no_settings(void **state)
+{
+	gps_config	cfg;
+	gps_client *c;
+	gpsi_conn  *conn;
+	char		doc[256];
+	const char *docs[1] = {doc};
+	int64_t		lines[1] = {1};
+	int64_t		ins,
+				upd,
+				bad;
+	gps_error	e;
+	PGresult   *res;
+
+	(void) state;
+	REQUIRE_IMPORT();
+	gps_config_init(&cfg);
+	cfg.max_size = 1;
+	c = t_open_cfg(&cfg);
+	for (int round = 0; round < 2; round++)
+	{
+		snprintf(doc, sizeof(doc), "{\"id\":\"%s\",\"type\":\"push\",\"timestamp\":1}", t_uid("imp-set"));
+		assert_int_equal(gps_import_batch(c, GPS_IMPORT_PUSHES, docs, lines, 1, &ins, &upd, &bad, &e), GPS_OK);
+		assert_int_equal(gpsi_acquire(c, false, false, &conn, &e), GPS_OK);
+		/* the value RESET would give: the server's, not the batch's */
+		res = PQexec(conn->pg, "SELECT setting, reset_val FROM pg_catalog.pg_settings "
+					 "WHERE name = 'temp_buffers'");
+		assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+		print_message("# temp_buffers after batch %d: %s (reset value %s)\n", round + 1,
+					  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		assert_string_equal(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		PQclear(res);
+		gpsi_release(c, conn, false);
+	}
+	gps_close(c);
+}
+
 const struct CMUnitTest t_import_tests[] = {
 	cmocka_unit_test(test_import_pushes),
 	cmocka_unit_test(test_import_errors),
 	cmocka_unit_test(test_import_users_repos),
+	cmocka_unit_test(test_import_leaves_no_settings),
 };
 const size_t t_import_count = sizeof(t_import_tests) / sizeof(t_import_tests[0]);

@@ -7,8 +7,14 @@
  */
 #include "tests.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
 
 /* wait until the admin query (one text parameter) returns >= want; returns
  * the last value */
@@ -50,6 +56,7 @@ open_named(const char *app, int min, int max, int acquire_ms)
 	cfg.min_size = min;
 	cfg.max_size = max;
 	cfg.acquire_timeout_ms = acquire_ms;
+	cfg.lock_timeout_ms = 0;	/* these tests hold locks longer than 5 s */
 	return t_open_cfg(&cfg);
 }
 
@@ -666,6 +673,228 @@ test_hammer_permissions(void **state)
 	gps_close(c);
 }
 
+/* ---- multi-host failover: each host its own connect_timeout ---- */
+
+/* a loopback listener that completes TCP handshakes (the kernel's backlog)
+ * but never answers; returns the fd, *port its port */
+static int
+silent_listener(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t	len = sizeof(a);
+	int			fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *) &a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* a loopback port nobody listens on (connections are refused) */
+static int
+closed_port(void)
+{
+	int			port;
+	int			fd = silent_listener(&port);
+
+	close(fd);
+	return port;
+}
+
+static const char *
+server_port(void)
+{
+	const char *p = getenv("PGPORT");
+
+	return p && *p ? p : "5432";
+}
+
+/* open a client on conninfo; returns the status, the port it reached in
+ * *port (or 0) and the time it took */
+static gps_status
+open_on(const char *conninfo, int *port, long long *ms, gps_error *e)
+{
+	gps_config	cfg;
+	gps_client *c = NULL;
+	gps_status	st;
+	long long	t0 = t_now_ms();
+
+	gps_config_init(&cfg);
+	cfg.conninfo = conninfo;
+	cfg.connect_timeout_ms = 2000;
+	st = gps_open(&cfg, &c, e);
+	*ms = t_now_ms() - t0;
+	*port = 0;
+	if (st == GPS_OK)
+	{
+		gpsi_conn  *conn;
+		char	   *out = NULL;
+
+		assert_int_equal(gpsi_acquire(c, false, false, &conn, e), GPS_OK);
+		*port = atoi(PQport(conn->pg));
+		gpsi_release(c, conn, false);
+		assert_int_equal(gps_get_push(c, "x", &out, e), GPS_OK);
+		gps_close(c);
+	}
+	return st;
+}
+
+static void
+test_failover_silent_first_host(void **state)
+{
+	char		ci[512];
+	int			silent_port,
+				fd = silent_listener(&silent_port),
+				port;
+	long long	ms;
+	gps_error	e;
+	gps_status	st;
+
+	(void) state;
+	/* connect_timeout of the connection string, per host */
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%d,%s connect_timeout=2",
+			 silent_port, server_port());
+	st = open_on(t_conninfo(ci), &port, &ms, &e);
+	if (st != GPS_OK)
+		print_error("%s\n", e.message);
+	assert_int_equal(st, GPS_OK);
+	assert_int_equal(port, atoi(server_port()));
+	assert_true(ms >= 2000 && ms < 4000);
+	/* connect_timeout_ms of the configuration, per host */
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%d,%s", silent_port, server_port());
+	st = open_on(t_conninfo(ci), &port, &ms, &e);
+	assert_int_equal(st, GPS_OK);
+	assert_int_equal(port, atoi(server_port()));
+	assert_true(ms >= 2000 && ms < 4000);
+	close(fd);
+}
+
+static void
+test_failover_refusing_first_host(void **state)
+{
+	char		ci[512];
+	int			refusing = closed_port(),
+				silent_port,
+				fd,
+				port;
+	long long	ms;
+	gps_error	e;
+
+	(void) state;
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%d,%s connect_timeout=2",
+			 refusing, server_port());
+	assert_int_equal(open_on(t_conninfo(ci), &port, &ms, &e), GPS_OK);
+	assert_int_equal(port, atoi(server_port()));
+	assert_true(ms < 2000);
+	/* hostaddr lists work the same */
+	snprintf(ci, sizeof(ci), "host=localhost,localhost hostaddr=127.0.0.1,127.0.0.1 port=%d,%s connect_timeout=2",
+			 refusing, server_port());
+	assert_int_equal(open_on(t_conninfo(ci), &port, &ms, &e), GPS_OK);
+	assert_int_equal(port, atoi(server_port()));
+	/* every host fails: one error naming each attempt */
+	fd = silent_listener(&silent_port);
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%d,%d connect_timeout=2",
+			 refusing, silent_port);
+	assert_error(open_on(t_conninfo(ci), &port, &ms, &e), &e, GPS_UNAVAILABLE, "",
+				 "could not connect to the database");
+	assert_true(ms >= 2000 && ms < 4000);
+	snprintf(ci, sizeof(ci), "port %d failed: Connection refused", refusing);
+	assert_non_null(strstr(e.message, ci));
+	snprintf(ci, sizeof(ci), "port %d failed: timeout expired", silent_port);
+	assert_non_null(strstr(e.message, ci));
+	close(fd);
+}
+
+/* a read-only first server (test/tap/client_tests starts one with
+ * default_transaction_read_only=on, which libpq's read-write check sees
+ * as a standby) */
+static void
+test_failover_read_only_first_host(void **state)
+{
+	const char *ro = getenv("GPS_TEST_READONLY_PORT");
+	char		ci[512];
+	int			port;
+	long long	ms;
+	gps_error	e;
+
+	(void) state;
+	if (ro == NULL || *ro == '\0')
+	{
+		print_message("# skip: no read-only server (GPS_TEST_READONLY_PORT)\n");
+		skip();
+	}
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%s,%s connect_timeout=2 "
+			 "target_session_attrs=read-write", ro, server_port());
+	assert_int_equal(open_on(t_conninfo(ci), &port, &ms, &e), GPS_OK);
+	assert_int_equal(port, atoi(server_port()));
+	/* without it the first server is taken (it lacks the extension) */
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%s,%s connect_timeout=2", ro, server_port());
+	assert_error(open_on(t_conninfo(ci), &port, &ms, &e), &e, GPS_UNAVAILABLE, "",
+				 "extension gitproxy_sink is not installed");
+	/* read-only: the read-only one although it comes second */
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%s,%s connect_timeout=2 "
+			 "target_session_attrs=read-only", server_port(), ro);
+	assert_error(open_on(t_conninfo(ci), &port, &ms, &e), &e, GPS_UNAVAILABLE, "",
+				 "extension gitproxy_sink is not installed");
+	/* prefer-standby (in_hot_standby, which neither is): a second round
+	 * takes the first host */
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%s,%s connect_timeout=2 "
+			 "target_session_attrs=prefer-standby", server_port(), ro);
+	assert_int_equal(open_on(t_conninfo(ci), &port, &ms, &e), GPS_OK);
+	assert_int_equal(port, atoi(server_port()));
+}
+
+static void
+test_load_balance_hosts(void **state)
+{
+	char		ci[512];
+	int			refusing = closed_port(),
+				port;
+	long long	ms;
+	gps_error	e;
+
+	(void) state;
+	snprintf(ci, sizeof(ci), "host=127.0.0.1,127.0.0.1 port=%d,%s load_balance_hosts=random",
+			 refusing, server_port());
+	if (PQlibVersion() < 160000)
+	{
+		/* libpq before 16 does not know the option: refused when opening */
+		gps_client *c = NULL;
+		gps_config	cfg;
+
+		gps_config_init(&cfg);
+		cfg.conninfo = t_conninfo(ci);
+		assert_error(gps_open(&cfg, &c, &e), &e, GPS_INVALID_INPUT, "", "load_balance_hosts");
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+	{
+		assert_int_equal(open_on(t_conninfo(ci), &port, &ms, &e), GPS_OK);
+		assert_int_equal(port, atoi(server_port()));
+	}
+}
+
+/* connect_timeout past 2,147,483 s used to overflow an int */
+static void
+test_connect_timeout_overflow(void **state)
+{
+	int			port;
+	long long	ms;
+	gps_error	e;
+
+	(void) state;
+	assert_int_equal(open_on(t_conninfo("connect_timeout=2147484"), &port, &ms, &e), GPS_OK);
+	assert_int_equal(open_on(t_conninfo("connect_timeout=4294968"), &port, &ms, &e), GPS_OK);
+	assert_int_equal(open_on(t_conninfo("connect_timeout=99999999999999999999"), &port, &ms, &e), GPS_OK);
+	assert_true(gpsi_poll_ms(gpsi_deadline(INT64_MAX)) == INT32_MAX);
+	assert_true(gpsi_poll_ms(gpsi_deadline((int64_t) 4294968 * 1000)) == INT32_MAX);
+}
+
 const struct CMUnitTest t_pool_tests[] = {
 	cmocka_unit_test(test_pool_sizes_and_reuse),
 	cmocka_unit_test(test_acquire_timeout_pool_exhausted),
@@ -677,5 +906,10 @@ const struct CMUnitTest t_pool_tests[] = {
 	cmocka_unit_test(test_hammer_decisions),
 	cmocka_unit_test(test_hammer_permissions),
 	cmocka_unit_test(test_server_restart),
+	cmocka_unit_test(test_failover_silent_first_host),
+	cmocka_unit_test(test_failover_refusing_first_host),
+	cmocka_unit_test(test_failover_read_only_first_host),
+	cmocka_unit_test(test_load_balance_hosts),
+	cmocka_unit_test(test_connect_timeout_overflow),
 };
 const size_t t_pool_count = sizeof(t_pool_tests) / sizeof(t_pool_tests[0]);

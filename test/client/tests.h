@@ -93,5 +93,7 @@ extern const struct CMUnitTest t_pool_tests[];
 extern const size_t t_pool_count;
 extern const struct CMUnitTest t_import_tests[];
 extern const size_t t_import_count;
+extern const struct CMUnitTest t_limit_tests[];
+extern const size_t t_limit_count;
 
 #endif
