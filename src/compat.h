@@ -26,6 +26,13 @@
 #define GPS_HAVE_LZ4_TOAST 1
 #endif
 
-/* varatt.h was split out of postgres.h in 16 and is included by it there. */
+/*
+ * varatt.h (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE, ...) was split out
+ * of postgres.h in 16 and is not included by it; before 16 postgres.h itself
+ * defines these macros.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
 
 #endif							/* GPS_COMPAT_H */

@@ -70,9 +70,15 @@ SELECT is_empty($$SELECT relname FROM pg_class WHERE relnamespace = 'gitproxy'::
   AND has_table_privilege('public', oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')$$,
   'PUBLIC has no privilege on any table, view or sequence');
 
--- every member has a description
-SELECT is_empty($$SELECT pg_describe_object(classid, objid, 0) FROM members
-  WHERE obj_description(objid, (SELECT relname FROM pg_class WHERE oid = classid)) IS NULL$$,
+-- every member has a description; the row types of tables and views and
+-- the array types, which PostgreSQL 17 records as members too, are described
+-- by their table, view or element type
+SELECT is_empty($$SELECT pg_describe_object(classid, objid, 0) FROM members m
+  WHERE obj_description(objid, (SELECT relname FROM pg_class WHERE oid = classid)) IS NULL
+    AND NOT EXISTS (SELECT FROM pg_type t LEFT JOIN pg_class c ON c.oid = t.typrelid
+                     WHERE m.classid = 'pg_type'::regclass AND t.oid = m.objid
+                       AND (c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                            OR EXISTS (SELECT FROM pg_type e WHERE e.typarray = t.oid)))$$,
   'every member of the extension has a description');
 
 -- runtime role

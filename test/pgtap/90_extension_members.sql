@@ -1,6 +1,8 @@
 -- pgTAP: the exact list of objects that belong to the extension. A new
 -- function, table, view or sequence must be added here on purpose (and ship
--- in an upgrade script once 1.0 is released).
+-- in an upgrade script once 1.0 is released).  PostgreSQL 17 also records the
+-- row types of tables and views and the array types as members: they come
+-- with their table, view or type, so they are checked apart from the list.
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
@@ -8,14 +10,27 @@
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS gitproxy_sink;
 BEGIN;
-SELECT plan(3);
+SELECT plan(4);
+
+-- the implicit member types: row types of tables and views, array types
+CREATE TEMP VIEW implicit_member_types AS
+  SELECT t.oid, t.typrelid, t.typelem
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_type t ON d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = d.objid
+    LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+   WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+     AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'gitproxy_sink')
+     AND d.deptype = 'e'
+     AND (c.relkind IN ('r', 'p', 'v', 'm', 'f')
+          OR EXISTS (SELECT FROM pg_catalog.pg_type e WHERE e.typarray = t.oid));
 
 SELECT set_eq(
   $$SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
       FROM pg_catalog.pg_depend d
      WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
        AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'gitproxy_sink')
-       AND d.deptype = 'e'$$,
+       AND d.deptype = 'e'
+       AND d.objid NOT IN (SELECT oid FROM implicit_member_types)$$,
   ARRAY[
     'function gitproxy.add_public_key(text,json)',
     'function gitproxy.add_user_can_authorise(text,text)',
@@ -104,6 +119,20 @@ SELECT set_eq(
     'view gitproxy.repo_permissions'
   ]::text[],
   'extension gitproxy_sink has exactly its 85 member objects');
+
+-- an implicit member type is the row type of a member table or view, or the
+-- array type of a member type or of such a row type
+SELECT is_empty(
+  $$SELECT pg_catalog.format_type(i.oid, NULL) FROM implicit_member_types i
+     WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                        WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                          AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'gitproxy_sink')
+                          AND d.deptype = 'e'
+                          AND ((d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = i.typrelid)
+                               OR (d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid = i.typelem)
+                               OR d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                  AND d.objid = (SELECT e.typrelid FROM pg_catalog.pg_type e WHERE e.oid = i.typelem)))$$,
+  'the other members are the row types of member tables and views and array types of member types');
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
