@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Compare two vitest JSON reports of git-proxy's whole test/ suite, the first
+// on the fs sink, the second on postgres: prints both counts side by side and
+// every test whose outcome differs; writes
+// "fs_passed fs_failed pg_passed pg_failed differing" to fd 3.
+'use strict';
+const fs = require('fs');
+const load = (f) => {
+  const out = new Map();
+  let r;
+  try {
+    r = JSON.parse(fs.readFileSync(f, 'utf8'));
+  } catch {
+    return out;
+  }
+  for (const file of r.testResults) {
+    const rel = file.name.replace(`${process.env.GP_TREE}/`, '');
+    if (file.assertionResults.length === 0 && file.status === 'failed')
+      out.set(`${rel} (file did not load)`, 'failed');
+    for (const t of file.assertionResults) out.set(`${rel} > ${t.fullName}`, t.status);
+  }
+  return out;
+};
+const [a, b] = process.argv.slice(2).map(load);
+const count = (m, s) => [...m.values()].filter((v) => v === s).length;
+const row = (label, m) =>
+  `#   ${label.padEnd(9)} ${String(m.size).padStart(5)} ${String(count(m, 'passed')).padStart(7)} ` +
+  `${String(count(m, 'failed')).padStart(7)} ${String(m.size - count(m, 'passed') - count(m, 'failed')).padStart(8)}`;
+console.log('# whole git-proxy test/ suite, side by side');
+console.log('#   sink      tests  passed  failed  skipped');
+console.log(row('fs', a));
+console.log(row('postgres', b));
+const failedIn = (m) => new Set([...m].filter(([, s]) => s === 'failed').map(([k]) => k));
+const fa = failedIn(a), fb = failedIn(b);
+const common = [...fa].filter((k) => fb.has(k));
+console.log(`# failing on both (${common.length}):`);
+for (const k of common) console.log(`#   ${k}`);
+// any other difference of outcome: failed on one only, or skipped on one only (a failing
+// beforeAll hook skips a file's tests without failing them)
+const keys = new Set([...a.keys(), ...b.keys()]);
+const differ = [...keys].filter((k) => a.get(k) !== b.get(k));
+console.log(`# outcome differs (${differ.length}):`);
+for (const k of differ) console.log(`#   ${k}: fs ${a.get(k) ?? 'absent'}, postgres ${b.get(k) ?? 'absent'}`);
+fs.writeSync(3, `${count(a, 'passed')} ${count(a, 'failed')} ${count(b, 'passed')} ${count(b, 'failed')} ${differ.length}\n`);
