@@ -83,15 +83,13 @@ function expiryOf(sess: unknown): string | null {
 export function createSessionStore(session: ExpressSessionModule, options: SessionStoreOptions = {}): GitProxySessionStore {
   const own = !options.pool && !options.sink;
   const db = options.pool ?? options.sink?.pool ?? new SinkPool(options);
-  const log = options.log ?? options.log ?? (() => undefined);
+  const log = options.log ?? (() => undefined);
   const interval = options.pruneIntervalMs ?? 900000;
   const batch = options.pruneBatch ?? 1000;
   const Base = session.Store;
 
-  const one = async (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]) => {
-    const rows = await db.run<{ v: unknown }>(m, values);
-    return rows[0]?.v ?? null;
-  };
+  const one = (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]): Promise<unknown> =>
+    db.run<{ v: unknown }>(m, values).then((rows) => rows[0]?.v ?? null);
 
   class GitProxyPgStore extends Base {
     private timer: NodeJS.Timeout | undefined;

@@ -155,6 +155,8 @@ function withProto<T>(doc: unknown, cls: { prototype: T } | undefined): T {
 }
 
 type V = { v: unknown };
+const first = (rows: V[]): unknown => rows[0]?.v ?? null;
+const nothing = (): void => undefined;
 
 /**
  * Create git-proxy's Sink over the gitproxy_sink extension.  Opens no
@@ -168,16 +170,14 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
   const cls = options.classes ?? {};
   let store: GitProxySessionStore | undefined;
 
-  const one = async (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]) => {
-    const rows = await db.run<V>(m, values);
-    return rows[0]?.v ?? null;
-  };
+  // plain promise chains (no async frames): a call should cost what pool.query costs
+  const one = (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]): Promise<unknown> =>
+    db.run<V>(m, values).then(first);
   const push = (d: unknown) => (d === null ? null : withProto<A>(d, cls.Action));
   const repo = (d: unknown) => (d === null ? null : withProto<R>(d, cls.Repo));
   const user = (d: unknown) => (d === null ? null : withProto<U>(d, cls.User));
-  const none = async (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]) => {
-    await db.run(m, values);
-  };
+  const none = (m: (typeof METHODS)[keyof typeof METHODS], values: unknown[]): Promise<void> =>
+    db.run(m, values).then(nothing);
 
   const sink: GitProxySink<A, R, U> = {
     pool: db,
@@ -186,7 +186,7 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
         throw new ConfigurationError(
           'getSessionStore() needs the express-session module: createSink({ session: require("express-session"), ... })');
       }
-      store ??= createSessionStore(options.session, { ...options.sessionStore, pool: db });
+      store ??= createSessionStore(options.session, { log: options.log, ...options.sessionStore, pool: db });
       return store;
     },
     async getRepoPushRollupsByCanonicalUrl() {
@@ -226,30 +226,30 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
       return rows.map((r) => withProto<A>(r.v, cls.Action));
     },
     writeAudit: (action) => none(METHODS.writeAudit, [json(action)]),
-    getPush: async (id) => push(await one(METHODS.getPush, [id])),
+    getPush: (id) => one(METHODS.getPush, [id]).then(push),
     deletePush: (id) => none(METHODS.deletePush, [id]),
-    authorise: async (id, attestation) => (await one(METHODS.authorise, [id, json(attestation)])) as { message: string },
-    cancel: async (id) => (await one(METHODS.cancel, [id])) as { message: string },
-    reject: async (id, rejection) => (await one(METHODS.reject, [id, json(rejection)])) as { message: string },
+    authorise: (id, attestation) => one(METHODS.authorise, [id, json(attestation)]) as Promise<{ message: string }>,
+    cancel: (id) => one(METHODS.cancel, [id]) as Promise<{ message: string }>,
+    reject: (id, rejection) => one(METHODS.reject, [id, json(rejection)]) as Promise<{ message: string }>,
     async getRepos(query?: Query) {
       const rows = await db.run<V>(METHODS.getRepos, [queryJson(query)]);
       return rows.map((r) => withProto<R>(r.v, cls.Repo));
     },
-    getRepo: async (name) => repo(await one(METHODS.getRepo, [name])),
-    getRepoByUrl: async (url) => repo(await one(METHODS.getRepoByUrl, [url])),
-    getRepoById: async (id) => repo(await one(METHODS.getRepoById, [id])),
-    createRepo: async (r) => repo(await one(METHODS.createRepo, [json(r)])) as R,
+    getRepo: (name) => one(METHODS.getRepo, [name]).then(repo),
+    getRepoByUrl: (url) => one(METHODS.getRepoByUrl, [url]).then(repo),
+    getRepoById: (id) => one(METHODS.getRepoById, [id]).then(repo),
+    createRepo: (r) => one(METHODS.createRepo, [json(r)]).then(repo) as Promise<R>,
     updateRepo: (r) => none(METHODS.updateRepo, [updateJson(r)]),
     addUserCanPush: (id, u) => none(METHODS.addUserCanPush, [id, u]),
     addUserCanAuthorise: (id, u) => none(METHODS.addUserCanAuthorise, [id, u]),
     removeUserCanPush: (id, u) => none(METHODS.removeUserCanPush, [id, u]),
     removeUserCanAuthorise: (id, u) => none(METHODS.removeUserCanAuthorise, [id, u]),
     deleteRepo: (id) => none(METHODS.deleteRepo, [id]),
-    findUser: async (x) => user(await one(METHODS.findUser, [x])),
-    findUserByEmail: async (x) => user(await one(METHODS.findUserByEmail, [x])),
-    findUserByGitAccount: async (x) => user(await one(METHODS.findUserByGitAccount, [x])),
-    findUserByOIDC: async (x) => user(await one(METHODS.findUserByOIDC, [x])),
-    findUserBySSHKey: async (x) => user(await one(METHODS.findUserBySSHKey, [x])),
+    findUser: (x) => one(METHODS.findUser, [x]).then(user),
+    findUserByEmail: (x) => one(METHODS.findUserByEmail, [x]).then(user),
+    findUserByGitAccount: (x) => one(METHODS.findUserByGitAccount, [x]).then(user),
+    findUserByOIDC: (x) => one(METHODS.findUserByOIDC, [x]).then(user),
+    findUserBySSHKey: (x) => one(METHODS.findUserBySSHKey, [x]).then(user),
     async getUsers(query?: Query) {
       const rows = await db.run<V>(METHODS.getUsers, [queryJson(query)]);
       return rows.map((r) => withProto<U>(r.v, cls.User));
@@ -259,7 +259,7 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
     updateUser: (u) => none(METHODS.updateUser, [updateJson(u)]),
     addPublicKey: (x, key) => none(METHODS.addPublicKey, [x, json(key)]),
     removePublicKey: (x, fp) => none(METHODS.removePublicKey, [x, fp]),
-    getPublicKeys: async (x) => (await one(METHODS.getPublicKeys, [x])) as PublicKeyRecord[],
+    getPublicKeys: (x) => one(METHODS.getPublicKeys, [x]) as Promise<PublicKeyRecord[]>,
     async getAppliedMigrations() {
       const rows = await db.run<{ v: string }>(METHODS.getAppliedMigrations, []);
       return rows.map((r) => r.v);

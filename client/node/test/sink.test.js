@@ -310,6 +310,7 @@ test('ESM and CommonJS entry points share one implementation', async () => {
   assert.equal(esm.createSink, cjs.createSink);
   assert.equal(esm.DuplicateSSHKeyError, cjs.DuplicateSSHKeyError);
   assert.equal(esm.default, cjs);
+  for (const k of Object.keys(cjs)) assert.equal(esm[k], cjs[k], `ESM export ${k}`);
 });
 
 test('health() reports status, versions and pool figures', async () => {
