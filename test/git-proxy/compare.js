@@ -2,7 +2,8 @@
 // Compare two vitest JSON reports of git-proxy's whole test/ suite, the first
 // on the fs sink, the second on postgres: prints both counts side by side and
 // every test whose outcome differs; writes
-// "fs_passed fs_failed pg_passed pg_failed differing" to fd 3.
+// "fs_passed fs_failed pg_passed pg_failed differing" to fd 3 and, with a third
+// argument, the files of the differing tests to that file, one a line.
 'use strict';
 const fs = require('fs');
 const load = (f) => {
@@ -21,7 +22,8 @@ const load = (f) => {
   }
   return out;
 };
-const [a, b] = process.argv.slice(2).map(load);
+const [fileA, fileB, differingFiles] = process.argv.slice(2);
+const [a, b] = [fileA, fileB].map(load);
 const count = (m, s) => [...m.values()].filter((v) => v === s).length;
 const row = (label, m) =>
   `#   ${label.padEnd(9)} ${String(m.size).padStart(5)} ${String(count(m, 'passed')).padStart(7)} ` +
@@ -41,4 +43,7 @@ const keys = new Set([...a.keys(), ...b.keys()]);
 const differ = [...keys].filter((k) => a.get(k) !== b.get(k));
 console.log(`# outcome differs (${differ.length}):`);
 for (const k of differ) console.log(`#   ${k}: fs ${a.get(k) ?? 'absent'}, postgres ${b.get(k) ?? 'absent'}`);
+// the files holding those tests, for a rerun of just them (test/git-proxy/run)
+if (differingFiles)
+  fs.writeFileSync(differingFiles, [...new Set(differ.map((k) => k.split(' > ')[0].replace(/ \(file did not load\)$/, '')))].join('\n'));
 fs.writeSync(3, `${count(a, 'passed')} ${count(a, 'failed')} ${count(b, 'passed')} ${count(b, 'failed')} ${differ.length}\n`);
