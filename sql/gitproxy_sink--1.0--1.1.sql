@@ -6,7 +6,8 @@
 -- upgraded databases alike (test/tap/upgrade compares both).
 -- Rules as in the install script: every object schema-qualified, API functions
 -- SECURITY DEFINER with SET search_path = pg_catalog, pg_temp and not executable
--- by PUBLIC, every member commented, no CREATE OR REPLACE / IF NOT EXISTS.
+-- by PUBLIC, every member commented, every object created unconditionally
+-- (never replacing or skipping an existing one).
 -- After ALTER EXTENSION ... UPDATE, run gitproxy.grant_runtime(...) and
 -- gitproxy.grant_readonly(...) again so roles get the new functions.
 
