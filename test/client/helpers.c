@@ -87,6 +87,16 @@ t_json_get(const char *doc, const char *path)
 	return t_sql("SELECT $1::json #>> $2::text[]", 2, p);
 }
 
+void
+t_assert_json_field(const char *doc, const char *path, const char *want,
+					const char *file, int line)
+{
+	char	   *v = t_json_get(doc, path);
+
+	_assert_string_equal(v, want, file, line);
+	free(v);
+}
+
 long long
 t_json_len(const char *doc)
 {

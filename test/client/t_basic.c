@@ -460,25 +460,16 @@ test_health_check(void **state)
 {
 	gps_client *c = t_open(NULL);
 	char	   *r = NULL;
-	char	   *v;
 	gps_error	e;
 	gps_pool_stats ps;
 
 	(void) state;
 	assert_int_equal(gps_health_check(c, &r, &e), GPS_OK);
 	assert_non_null(r);
-	v = t_json_get(r, "{status}");
-	assert_string_equal(v, "ok");
-	free(v);
-	v = t_json_get(r, "{extensionVersion}");
-	assert_string_equal(v, "1.1");
-	free(v);
-	v = t_json_get(r, "{requiredExtensionVersion}");
-	assert_string_equal(v, GPS_REQUIRED_EXTENSION_VERSION);
-	free(v);
-	v = t_json_get(r, "{pool,size}");
-	assert_string_equal(v, "1");
-	free(v);
+	assert_json_field(r, "{status}", "ok");
+	assert_json_field(r, "{extensionVersion}", "1.1");
+	assert_json_field(r, "{requiredExtensionVersion}", GPS_REQUIRED_EXTENSION_VERSION);
+	assert_json_field(r, "{pool,size}", "1");
 	gps_free(r);
 	/* health always checks a reused connection */
 	assert_int_equal(gps_pool_status(c, &ps), GPS_OK);

@@ -206,9 +206,7 @@ test_import_users_repos(void **state)
 		gps_free(got);
 		snprintf(name, sizeof(name), "%s-b", u);
 		assert_int_equal(gps_find_user(c, name, &got, &e), GPS_OK);
-		v = t_json_get(got, "{_id}");
-		assert_string_equal(v, "6E0000000000000000000B02");
-		free(v);
+		assert_json_field(got, "{_id}", "6E0000000000000000000B02");
 		gps_free(got);
 	}
 	/* a key owned by another user: CONFLICT on that line, nothing applied */

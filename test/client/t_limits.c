@@ -425,21 +425,15 @@ test_health_degraded_and_unavailable(void **state)
 	assert_int_equal(gps_health_check(c, &out, &e), GPS_OK);
 	assert_true(t_now_ms() - t0 < 1000);	/* not after acquire_timeout_ms */
 	assert_non_null(out);
-	v = t_json_get(out, "{status}");
-	assert_string_equal(v, "degraded");
-	free(v);
+	assert_json_field(out, "{status}", "degraded");
 	v = t_json_get(out, "{reason}");
 	assert_non_null(strstr(v, "no connection free"));
 	free(v);
-	v = t_json_get(out, "{pool,inUse}");
-	assert_string_equal(v, "1");
-	free(v);
+	assert_json_field(out, "{pool,inUse}", "1");
 	gps_free(out);
 	gpsi_release(c, held, false);
 	assert_int_equal(gps_health_check(c, &out, &e), GPS_OK);
-	v = t_json_get(out, "{status}");
-	assert_string_equal(v, "ok");
-	free(v);
+	assert_json_field(out, "{status}", "ok");
 	gps_free(out);
 	gps_close(c);
 
@@ -450,15 +444,11 @@ test_health_degraded_and_unavailable(void **state)
 	c = t_open_cfg(&cfg);
 	assert_error(gps_health_check(c, &out, &e), &e, GPS_UNAVAILABLE, "", "could not connect");
 	assert_non_null(out);
-	v = t_json_get(out, "{status}");
-	assert_string_equal(v, "unavailable");
-	free(v);
+	assert_json_field(out, "{status}", "unavailable");
 	v = t_json_get(out, "{reason}");
 	assert_non_null(strstr(v, "could not connect"));
 	free(v);
-	v = t_json_get(out, "{pool,size}");
-	assert_string_equal(v, "0");
-	free(v);
+	assert_json_field(out, "{pool,size}", "0");
 	gps_free(out);
 	gps_close(c);
 }

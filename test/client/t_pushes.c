@@ -151,12 +151,8 @@ test_decisions(void **state)
 	assert_true(t_json_eq(res, expect));
 	gps_free(res);
 	assert_int_equal(gps_get_push(c, id, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{attestation,reviewer,username}");
-	assert_string_equal(v, "alice");
-	free(v);
-	v = t_json_get(doc, "{authorised}");
-	assert_string_equal(v, "true");
-	free(v);
+	assert_json_field(doc, "{attestation,reviewer,username}", "alice");
+	assert_json_field(doc, "{authorised}", "true");
 	gps_free(doc);
 
 	assert_int_equal(gps_reject(c, id, "{\"reason\":\"no\"}", &res, &e), GPS_OK);
@@ -164,12 +160,8 @@ test_decisions(void **state)
 	assert_true(t_json_eq(res, expect));
 	gps_free(res);
 	assert_int_equal(gps_get_push(c, id, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{rejected}");
-	assert_string_equal(v, "true");
-	free(v);
-	v = t_json_get(doc, "{rejection,reason}");
-	assert_string_equal(v, "no");
-	free(v);
+	assert_json_field(doc, "{rejected}", "true");
+	assert_json_field(doc, "{rejection,reason}", "no");
 	v = t_json_get(doc, "{attestation,reviewer,username}");	/* kept */
 	assert_string_equal(v, "alice");
 	free(v);
@@ -180,9 +172,7 @@ test_decisions(void **state)
 	assert_true(t_json_eq(res, expect));
 	gps_free(res);
 	assert_int_equal(gps_get_push(c, id, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{canceled}");
-	assert_string_equal(v, "true");
-	free(v);
+	assert_json_field(doc, "{canceled}", "true");
 	gps_free(doc);
 
 	/* without attestation, and without wanting the result */
@@ -263,9 +253,7 @@ test_get_pushes_filter_and_pages(void **state)
 	v = t_json_get(page, "{pushes}");
 	assert_int_equal(t_json_len(v), 5);
 	free(v);
-	v = t_json_get(page, "{pushes,0,timestamp}");
-	assert_string_equal(v, "1004");
-	free(v);
+	assert_json_field(page, "{pushes,0,timestamp}", "1004");
 	v = t_json_get(page, "{pushes,0,_id}");
 	assert_null(v);				/* listings carry no _id */
 	v = t_json_get(page, "{cursor}");
@@ -316,9 +304,7 @@ test_get_pushes_filter_and_pages(void **state)
 
 	/* default filter (NULL) returns pending pushes only */
 	assert_int_equal(gps_get_pushes(c, NULL, 1, NULL, &page, &e), GPS_OK);
-	v = t_json_get(page, "{pushes,0,blocked}");
-	assert_string_equal(v, "true");
-	free(v);
+	assert_json_field(page, "{pushes,0,blocked}", "true");
 	gps_free(page);
 	gps_close(c);
 }

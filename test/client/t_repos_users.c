@@ -67,9 +67,7 @@ test_repos_crud(void **state)
 	id = make_repo(c, name, url);
 
 	assert_int_equal(gps_get_repo(c, name, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{_id}");
-	assert_string_equal(v, id);
-	free(v);
+	assert_json_field(doc, "{_id}", id);
 	v = t_json_get(doc, "{dateCreated}");
 	assert_non_null(v);			/* filled in by the server */
 	free(v);
@@ -104,12 +102,8 @@ test_repos_crud(void **state)
 	snprintf(upd, sizeof(upd), "{\"_id\":\"%s\",\"dateCreated\":\"2021-06-15T12:00:00.000Z\"}", id);
 	assert_int_equal(gps_update_repo(c, upd, &e), GPS_OK);
 	assert_int_equal(gps_get_repo_by_id(c, id, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{dateCreated}");
-	assert_string_equal(v, "2021-06-15T12:00:00.000Z");
-	free(v);
-	v = t_json_get(doc, "{name}");
-	assert_string_equal(v, name);
-	free(v);
+	assert_json_field(doc, "{dateCreated}", "2021-06-15T12:00:00.000Z");
+	assert_json_field(doc, "{name}", name);
 	gps_free(doc);
 
 	assert_int_equal(gps_delete_repo(c, id, &e), GPS_OK);
@@ -195,12 +189,8 @@ test_users(void **state)
 	assert_error(gps_create_user(c, user, &e), &e, GPS_CONFLICT, "23505", NULL);
 
 	assert_int_equal(gps_find_user(c, name, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{username}");
-	assert_string_equal(v, lower);
-	free(v);
-	v = t_json_get(doc, "{password}");
-	assert_string_equal(v, "hash");
-	free(v);
+	assert_json_field(doc, "{username}", lower);
+	assert_json_field(doc, "{password}", "hash");
 	gps_free(doc);
 	{
 		char		email[128],
@@ -233,9 +223,7 @@ test_users(void **state)
 	snprintf(upd, sizeof(upd), "{\"username\":\"%s\",\"gitAccount\":\"changed\"}", lower);
 	assert_int_equal(gps_update_user(c, upd, &e), GPS_OK);
 	assert_int_equal(gps_find_user(c, lower, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{gitAccount}");
-	assert_string_equal(v, "changed");
-	free(v);
+	assert_json_field(doc, "{gitAccount}", "changed");
 	v = t_json_get(doc, "{email}");	/* kept */
 	assert_non_null(v);
 	free(v);
@@ -303,9 +291,7 @@ test_public_keys(void **state)
 	free(v);
 	gps_free(keys);
 	assert_int_equal(gps_find_user_by_ssh_key(c, k1, &doc, &e), GPS_OK);
-	v = t_json_get(doc, "{username}");
-	assert_string_equal(v, a);
-	free(v);
+	assert_json_field(doc, "{username}", a);
 	gps_free(doc);
 
 	{

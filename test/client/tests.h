@@ -51,6 +51,12 @@ bool		t_json_eq(const char *a, const char *b);
 /* value at a path (e.g. "{attestation,reviewer,username}") as text, malloc'd
  * or NULL */
 char	   *t_json_get(const char *doc, const char *path);
+/* assert that the value at path of doc, as text, is want (cmocka reports
+ * the caller's line) */
+#define assert_json_field(doc, path, want) \
+	t_assert_json_field((doc), (path), (want), __FILE__, __LINE__)
+void		t_assert_json_field(const char *doc, const char *path, const char *want,
+								const char *file, int line);
 /* jsonb_array_length */
 long long	t_json_len(const char *doc);
 
