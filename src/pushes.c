@@ -170,6 +170,45 @@ gps_push_decision(Jsonb *doc)
 }
 
 /*
+ * The keys of git-proxy's MongoDB listing projection (contract §4.2.1), in
+ * jsonb key order (length, then bytes), so the result is built sorted.
+ */
+static const char *const summary_keys[] = {
+	"id", "url", "repo", "type", "error", "branch", "method", "blocked",
+	"project", "canceled", "commitTo", "rejected", "repoName", "allowPush",
+	"rejection", "timestamp", "userEmail", "authorised", "commitData",
+	"commitFrom", "attestation", "blockedMessage",
+};
+
+Jsonb *
+gps_push_summary(Jsonb *doc)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+
+	res = pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	if (JB_ROOT_IS_OBJECT(doc))
+	{
+		for (int i = 0; i < (int) lengthof(summary_keys); i++)
+		{
+			JsonbValue	k;
+			JsonbValue	v;
+
+			if (getKeyJsonValueFromContainer(&doc->root, summary_keys[i],
+											 strlen(summary_keys[i]), &v) == NULL)
+				continue;
+			k.type = jbvString;
+			k.val.string.val = (char *) summary_keys[i];
+			k.val.string.len = strlen(summary_keys[i]);
+			pushJsonbValue(&state, WJB_KEY, &k);
+			pushJsonbValue(&state, WJB_VALUE, &v);
+		}
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/*
  * gitproxy.push_decision(doc jsonb) -> jsonb
  *     The decision fields of a stored push document (gps_push_decision), as
  *     write_audit and import log them.  Pure.
@@ -429,7 +468,7 @@ side_before(ListingSide *a, ListingSide *b)
 
 /*
  * gitproxy.get_pushes(query json DEFAULT NULL, "limit" integer DEFAULT NULL,
- *                     cursor text DEFAULT NULL)
+ *                     cursor text DEFAULT NULL, summary boolean DEFAULT false)
  *     -> TABLE(push json, cursor text)
  *     Sink method getPushes(query).  NULL (or JSON null) query applies the
  *     default filter {error: false, blocked: true, allowPush: false,
@@ -439,6 +478,10 @@ side_before(ListingSide *a, ListingSide *b)
  *     whose timestamp is not a number come last.  Documents are returned
  *     without "_id".  Each row's cursor resumes the listing after that row
  *     (keyset pagination); without limit every matching row is returned.
+ *     summary true returns each document's listing summary instead
+ *     (gps_push_summary: git-proxy's MongoDB projection); filter, order and
+ *     cursors are those of the full documents.  1.0's three-argument form
+ *     calls this with PG_NARGS() = 3.
  *     Errors: 22023 bad query, key or cursor, negative limit.
  */
 Datum
@@ -452,6 +495,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	ListingSide side[2];
 	int			nsides = 1;
 	int64		remaining = -1;	/* rows still wanted; -1: all */
+	bool		summary = PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 	MemoryContext caller = CurrentMemoryContext;
@@ -532,6 +576,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 		Datum		out[2];
 		bool		nulls[2] = {false, false};
 		MemoryContext old;
+		Jsonb	   *doc;
 
 		for (int k = 0; k < nsides; k++)
 			if (side[k].pos < side[k].n &&
@@ -540,7 +585,8 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 		if (s == NULL)
 			break;
 		old = MemoryContextSwitchTo(rowctx);
-		out[0] = PointerGetDatum(gps_jsonb_to_json(DatumGetJsonbP(side_value(s, 1, &isnull))));
+		doc = DatumGetJsonbP(side_value(s, 1, &isnull));
+		out[0] = PointerGetDatum(gps_jsonb_to_json(summary ? gps_push_summary(doc) : doc));
 		out[1] = CStringGetTextDatum(cursor_encode(side_ts(s),
 												   TextDatumGetCString(side_value(s, 3, &isnull))));
 		tuplestore_putvalues(store, tupdesc, out, nulls);
