@@ -377,7 +377,7 @@ GPS_API gps_status gps_cancel(gps_client *client, const char *id, char **result_
  *   (AND, JSON-type strict, dotted paths, array contains,
  *   {"$regex":"src","$options":"i"}).
  * limit: maximum number of pushes (>= 0), or any negative value
- *   (GPS_NO_LIMIT) for all.  All are read in keyset pages of 500 on one
+ *   (GPS_NO_LIMIT) for all.  All are read in keyset pages of 100 on one
  *   connection inside one REPEATABLE READ READ ONLY transaction: one
  *   consistent snapshot, as one statement would read, without the server
  *   building the whole result at once; each page is bounded like a call.

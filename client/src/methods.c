@@ -392,12 +392,14 @@ gps_cancel(gps_client *c, const char *id, char **result_json, gps_error *err)
 }
 
 /*
- * Rows of an unpaged listing read per page: one keyset page of this many
- * rows at a time, so the server never builds (and spills to temporary
- * files) the whole result of one set-returning call.
+ * Rows of an unpaged listing read per statement: one keyset page of this
+ * many rows at a time, so the server never builds (and spills to temporary
+ * files) the whole result of one set-returning call.  100 real documents
+ * (about 10 KB each) stay well below the default work_mem of 4 MB, beyond
+ * which even one page would go to a temporary file.
  */
-#define LISTING_PAGE_ROWS 500
-#define LISTING_PAGE_ROWS_TEXT "500"
+#define LISTING_PAGE_ROWS 100
+#define LISTING_PAGE_ROWS_TEXT "100"
 
 /* an unpaged getPushes collected page by page (gpsi_call_pages) */
 typedef struct push_pages

@@ -385,7 +385,7 @@ test_push_summaries(void **state)
 }
 
 /*
- * An unpaged listing longer than the library's internal page (500 rows):
+ * An unpaged listing longer than the library's internal page (100 rows):
  * byte for byte what one statement returns, one snapshot, and the
  * connection goes back to the pool idle.
  */

@@ -46,7 +46,7 @@ export interface GitProxySink<A = PushRecord, R = RepoRecord, U = UserRecord> {
    * Sink.getPushes: the whole listing, newest first, without `_id`; no
    * query = git-proxy's default filter, {} = all.  `{ summary: true }`:
    * git-proxy's MongoDB projection of each push ({@link ListingOptions}).
-   * Read in keyset pages of 500 on one connection inside one REPEATABLE READ
+   * Read in keyset pages of 100 on one connection inside one REPEATABLE READ
    * READ ONLY transaction: one snapshot, as one statement, without the
    * server building the whole result at once.  Errors: 22023 bad query.
    */
@@ -166,7 +166,7 @@ function withProto<T>(doc: unknown, cls: { prototype: T } | undefined): T {
 }
 
 /** Rows per statement of an unpaged listing (as the C library). */
-const LISTING_PAGE_ROWS = 500;
+const LISTING_PAGE_ROWS = 100;
 
 type V = { v: unknown };
 const first = (rows: V[]): unknown => rows[0]?.v ?? null;

@@ -128,6 +128,8 @@ test('{ summary: true }: git-proxy\'s MongoDB projection on getPushes and getPus
   assert.deepEqual((await sink.getPushes({ user: 'alice' }, { summary: true })).map((p) => p.id), ['sum-1']);
   await assert.rejects(sink.getPushes({ $where: 'x' }, { summary: true }), (e) => e.code === '22023');
   await assert.rejects(sink.getPushesPage({}, { limit: 1, cursor: 'garbage', summary: true }), (e) => e.code === '22023');
+  await sink.deletePush('sum-1');
+  await sink.deletePush('sum-2');
 });
 
 test('unpaged getPushes over several internal pages equals the one-statement listing, one snapshot', async () => {
