@@ -180,32 +180,45 @@ static const char *const summary_keys[] = {
 	"commitFrom", "attestation", "blockedMessage",
 };
 
-Jsonb *
-gps_push_summary(Jsonb *doc)
+text *
+gps_push_summary_json(Jsonb *doc)
 {
-	JsonbParseState *state = NULL;
-	JsonbValue *res;
+	StringInfoData buf;
+	text	   *result;
+	bool		first = true;
 
-	res = pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	/*
+	 * Written straight from the document's values: building the summary as
+	 * jsonb first would unpack and repack every nested value (commitData)
+	 * only to render it again.  Keys come in jsonb order and with jsonb_out's
+	 * separators, as gps_jsonb_to_json writes a document.
+	 */
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	appendStringInfoCharMacro(&buf, '{');
 	if (JB_ROOT_IS_OBJECT(doc))
 	{
 		for (int i = 0; i < (int) lengthof(summary_keys); i++)
 		{
-			JsonbValue	k;
 			JsonbValue	v;
 
 			if (getKeyJsonValueFromContainer(&doc->root, summary_keys[i],
 											 strlen(summary_keys[i]), &v) == NULL)
 				continue;
-			k.type = jbvString;
-			k.val.string.val = (char *) summary_keys[i];
-			k.val.string.len = strlen(summary_keys[i]);
-			pushJsonbValue(&state, WJB_KEY, &k);
-			pushJsonbValue(&state, WJB_VALUE, &v);
+			if (!first)
+				appendBinaryStringInfo(&buf, ", ", 2);
+			first = false;
+			appendStringInfoCharMacro(&buf, '"');
+			appendStringInfoString(&buf, summary_keys[i]);
+			appendBinaryStringInfo(&buf, "\": ", 3);
+			/* a container is copied as it is stored, a scalar wrapped */
+			gps_append_jsonb_as_json(&buf, JsonbValueToJsonb(&v));
 		}
 	}
-	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(res);
+	appendStringInfoCharMacro(&buf, '}');
+	result = (text *) buf.data;
+	SET_VARSIZE(result, buf.len);
+	return result;
 }
 
 /*
@@ -479,7 +492,7 @@ side_before(ListingSide *a, ListingSide *b)
  *     without "_id".  Each row's cursor resumes the listing after that row
  *     (keyset pagination); without limit every matching row is returned.
  *     summary true returns each document's listing summary instead
- *     (gps_push_summary: git-proxy's MongoDB projection); filter, order and
+ *     (gps_push_summary_json: git-proxy's MongoDB projection); filter, order and
  *     cursors are those of the full documents.  1.0's three-argument form
  *     calls this with PG_NARGS() = 3.
  *     Errors: 22023 bad query, key or cursor, negative limit.
@@ -586,7 +599,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 			break;
 		old = MemoryContextSwitchTo(rowctx);
 		doc = DatumGetJsonbP(side_value(s, 1, &isnull));
-		out[0] = PointerGetDatum(gps_jsonb_to_json(summary ? gps_push_summary(doc) : doc));
+		out[0] = PointerGetDatum(summary ? gps_push_summary_json(doc) : gps_jsonb_to_json(doc));
 		out[1] = CStringGetTextDatum(cursor_encode(side_ts(s),
 												   TextDatumGetCString(side_value(s, 3, &isnull))));
 		tuplestore_putvalues(store, tupdesc, out, nulls);
