@@ -417,6 +417,66 @@ bad:
 			 errdetail("Pass back a cursor value returned by gitproxy.get_pushes unchanged.")));
 }
 
+/*
+ * Kept plans of the listing statements, by text and parameter types: a
+ * listing's statement depends only on the query's shape (values are
+ * parameters), and a UI asks for the same few shapes page after page, so
+ * parsing and analysing each again cost more than reading a page of
+ * summaries.  Per backend, the most recently used LISTING_PLANS kept.
+ */
+#define LISTING_PLANS 8
+
+typedef struct ListingPlan
+{
+	char	   *sql;			/* NULL: free slot */
+	int			nargs;
+	Oid		   *argtypes;
+	SPIPlanPtr	plan;
+	uint64		used;
+} ListingPlan;
+
+static ListingPlan listing_plans[LISTING_PLANS];
+static uint64 listing_plan_clock;
+
+static SPIPlanPtr
+listing_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	ListingPlan *slot = &listing_plans[0];
+	SPIPlanPtr	plan;
+
+	for (int i = 0; i < LISTING_PLANS; i++)
+	{
+		ListingPlan *p = &listing_plans[i];
+
+		if (p->sql != NULL && p->nargs == nargs && strcmp(p->sql, sql) == 0 &&
+			memcmp(p->argtypes, argtypes, sizeof(Oid) * nargs) == 0)
+		{
+			p->used = ++listing_plan_clock;
+			return p->plan;
+		}
+		if (p->sql == NULL || (slot->sql != NULL && p->used < slot->used))
+			slot = p;
+	}
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	if (slot->sql != NULL)
+	{
+		SPI_freeplan(slot->plan);
+		pfree(slot->sql);
+		pfree(slot->argtypes);
+	}
+	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	slot->argtypes = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(nargs, 1));
+	memcpy(slot->argtypes, argtypes, sizeof(Oid) * nargs);
+	slot->nargs = nargs;
+	slot->plan = plan;
+	slot->used = ++listing_plan_clock;
+	return plan;
+}
+
 /* One ordered statement of a listing, read in batches (gps_get_pushes). */
 typedef struct ListingSide
 {
@@ -578,8 +638,8 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	SPI_connect();
 	for (int k = 0; k < nsides; k++)
 	{
-		side[k].portal = SPI_cursor_open_with_args(NULL, sql[k].data, f.nargs, f.argtypes,
-												   f.values, f.nulls, true, 0);
+		side[k].portal = SPI_cursor_open(NULL, listing_plan(sql[k].data, f.nargs, f.argtypes),
+										 f.values, f.nulls, true);
 		side_fetch(&side[k]);
 	}
 	while (remaining != 0)
