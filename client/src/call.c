@@ -327,14 +327,20 @@ gpsi_call_pages(gps_client *c, const gpsi_method *m, const char **values, int cu
 		if (!lost)
 		{
 			gps_error	local;
+			bool		failed = st != GPS_OK;
 
 			/* COMMIT after the last page, ROLLBACK after an error (the
-			 * caller gets the first error) */
-			if (page_exec(c, conn, m, st == GPS_OK ? "COMMIT" : "ROLLBACK", 0, NULL, &r, &lost,
-						  st == GPS_OK ? err : &local) == GPS_OK)
+			 * caller gets the first error, never a retry for it) */
+			if (page_exec(c, conn, m, failed ? "ROLLBACK" : "COMMIT", 0, NULL, &r, &lost,
+						  failed ? &local : err) == GPS_OK)
 				PQclear(r);
-			else if (st == GPS_OK)
+			else if (!failed)
 				st = err->category;
+			if (failed)
+			{
+				gpsi_release(c, conn, lost);
+				return st;
+			}
 		}
 		if (!lost)
 		{
