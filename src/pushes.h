@@ -97,6 +97,18 @@ extern char *gps_push_id_of(Jsonb *doc);
  * it has (empty when none).  SQL: gitproxy.push_decision(jsonb).
  */
 extern Jsonb *gps_push_decision(Jsonb *doc);
+
+/*
+ * The listing summary of a stored push document as JSON text (a json datum,
+ * storage escape reversed): an object of the top-level keys of git-proxy's
+ * MongoDB listing projection (contract §4.2.1: id, allowPush, attestation,
+ * authorised, blocked, blockedMessage, branch, canceled, commitData,
+ * commitFrom, commitTo, error, method, project, rejected, rejection, repo,
+ * repoName, timestamp, type, url, userEmail) that it has, values unchanged;
+ * never _id.  Written like gps_jsonb_to_json writes a whole document.  Pure:
+ * applies to whatever document the listing returns.
+ */
+extern text *gps_push_summary_json(Jsonb *doc);
 #endif
 
 #endif							/* GPS_PUSHES_H */

@@ -453,13 +453,15 @@ op_lib_get_push(Ctx *x)
 	return lib_done(x, "gps_get_push", st, &e, out, true);
 }
 
-/* a page of 50; an empty page is an error (the data has pending pushes) */
+/* a page of 50 (whole documents or summaries); an empty page is an error
+ * (the data has pending pushes) */
 static int
-lib_page(Ctx *x, const char *query)
+lib_page_of(Ctx *x, const char *query, bool summary)
 {
 	char	   *out = NULL;
 	gps_error	e;
-	gps_status	st = gps_get_pushes(lib, query, 50, NULL, &out, &e);
+	gps_status	st = (summary ? gps_get_push_summaries : gps_get_pushes)(lib, query, 50, NULL,
+																		&out, &e);
 
 	if (st == GPS_OK && out && strncmp(out, "{\"pushes\":[]", 12) == 0)
 	{
@@ -468,13 +470,26 @@ lib_page(Ctx *x, const char *query)
 		gps_free(out);
 		return -1;
 	}
-	return lib_done(x, "gps_get_pushes", st, &e, out, true);
+	return lib_done(x, summary ? "gps_get_push_summaries" : "gps_get_pushes", st, &e, out, true);
+}
+
+static int
+lib_page(Ctx *x, const char *query)
+{
+	return lib_page_of(x, query, false);
 }
 
 static int
 op_lib_pending_page(Ctx *x)
 {
 	return lib_page(x, NULL);
+}
+
+/* git-proxy's MongoDB listing projection of the same page */
+static int
+op_lib_pending_summary_page(Ctx *x)
+{
+	return lib_page_of(x, NULL, true);
 }
 
 static int
@@ -776,6 +791,7 @@ static const Op ops[] = {
 	{"get_push", op_lib_get_push, "baseline get by id", NULL},
 	{"get_pushes default listing, page 50", op_lib_pending_page, "baseline listing (no LIMIT)", NULL},
 	{"get_pushes {type:push}, page 50", op_lib_type_page, NULL, NULL},
+	{"get_push_summaries default, page 50", op_lib_pending_summary_page, "baseline listing (no LIMIT)", NULL},
 	{"add/remove canPush", op_lib_permission, "baseline permission RMW", NULL},
 	{"find_user", op_lib_find_user, NULL, NULL},
 	{"find_user_by_ssh_key", op_lib_find_ssh, NULL, NULL},
@@ -1167,6 +1183,7 @@ typedef struct ScaleRow
 	long		pushes;
 	long		pending;
 	Cell		page;
+	Cell		summary_page;	/* the same page as summaries */
 	Cell		baseline;
 	long		baseline_rows;
 	bool		baseline_timeout;
@@ -1273,6 +1290,7 @@ run_scale(long target, double seconds, int timeout_s, ScaleRow *row)
 	place_backends(c, true);
 	place_self(true);
 	run_single(op_lib_pending_page, seconds, &row->page);
+	run_single(op_lib_pending_summary_page, seconds, &row->summary_page);
 	run_single(op_lib_rollup, seconds, &row->rollup);
 
 	/* the baseline listing, one statement at most timeout_s */
@@ -2030,7 +2048,8 @@ main(int argc, char **argv)
 	{
 		fprintf(stderr, "bench: scale %ld\n", scales[s]);
 		run_scale(scales[s], scale_seconds, timeout_s, &srows[s]);
-		errors += srows[s].page.errors + srows[s].baseline.errors + srows[s].rollup.errors;
+		errors += srows[s].page.errors + srows[s].summary_page.errors + srows[s].baseline.errors +
+			srows[s].rollup.errors;
 	}
 
 	/* ---- the table ---- */
@@ -2072,6 +2091,9 @@ main(int argc, char **argv)
 
 			snprintf(name, sizeof(name), "default listing page 50 @ %ld", srows[s].pushes);
 			print_row(name, 1, &srows[s].page, k1 >= 0 ? &cells[op_index(FLOOR_OP)][k1] : NULL,
+					  &srows[s].baseline);
+			snprintf(name, sizeof(name), "default summary page 50 @ %ld", srows[s].pushes);
+			print_row(name, 1, &srows[s].summary_page, k1 >= 0 ? &cells[op_index(FLOOR_OP)][k1] : NULL,
 					  &srows[s].baseline);
 			snprintf(name, sizeof(name), "activity rollup @ %ld", srows[s].pushes);
 			print_row(name, 1, &srows[s].rollup, k1 >= 0 ? &cells[op_index(FLOOR_OP)][k1] : NULL, NULL);
