@@ -468,6 +468,7 @@ gps_append_jsonb_as_json(StringInfo out, Jsonb *jb)
 		JEntry		e = root->children[0];
 
 		write_scalar(out, e, (const char *) (root->children + 1), 0, JBE_OFFLENFLD(e));
+		out->data[out->len] = '\0';
 		return;
 	}
 	open_level(out, &stack[depth++], root);
@@ -519,6 +520,8 @@ gps_append_jsonb_as_json(StringInfo out, Jsonb *jb)
 	}
 	if (stack != fixed)
 		pfree(stack);
+	/* the pieces are written without the StringInfo's trailing NUL; restore it */
+	out->data[out->len] = '\0';
 }
 
 /* The varlena header's room, then the text; sized from the jsonb's size. */
