@@ -573,6 +573,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext rowctx;
+	StringInfoData docbuf;		/* each row's json, reused (gps_jsonb_to_json_reuse) */
 
 	memset(side, 0, sizeof(side));
 	query = gps_arg_query(fcinfo, 0);
@@ -634,6 +635,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	store = gps_srf_begin(fcinfo, &tupdesc);
 	rowctx = AllocSetContextCreate(caller, "gitproxy get_pushes row",
 								   ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&docbuf);
 
 	SPI_connect();
 	for (int k = 0; k < nsides; k++)
@@ -659,7 +661,8 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 			break;
 		old = MemoryContextSwitchTo(rowctx);
 		doc = DatumGetJsonbP(side_value(s, 1, &isnull));
-		out[0] = PointerGetDatum(summary ? gps_push_summary_json(doc) : gps_jsonb_to_json(doc));
+		out[0] = PointerGetDatum(summary ? gps_push_summary_json(doc)
+								 : gps_jsonb_to_json_reuse(&docbuf, doc));
 		out[1] = CStringGetTextDatum(cursor_encode(side_ts(s),
 												   TextDatumGetCString(side_value(s, 3, &isnull))));
 		tuplestore_putvalues(store, tupdesc, out, nulls);
@@ -678,5 +681,6 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	MemoryContextDelete(rowctx);
+	pfree(docbuf.data);
 	return (Datum) 0;
 }

@@ -35,6 +35,12 @@ void		gpsi_buf_put(gpsi_buf *b, const char *s, size_t n);
 void		gpsi_buf_puts(gpsi_buf *b, const char *s);
 void		gpsi_buf_printf(gpsi_buf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
 void		gpsi_buf_json_string(gpsi_buf *b, const char *s);
+/*
+ * Append column col of rows 0..nrows-1 of res (no NULLs), separated by ",",
+ * growing the buffer once: lengths from PQgetlength, so no strlen and no
+ * regrowth (a listing page of whole documents is about half a megabyte).
+ */
+void		gpsi_buf_put_column(gpsi_buf *b, const PGresult *res, int nrows, int col);
 void		gpsi_buf_free(gpsi_buf *b);
 /* hand the contents to *out (or free them when out is NULL) */
 gps_status	gpsi_buf_finish(gpsi_buf *b, char **out, gps_error *err);

@@ -487,12 +487,7 @@ get_pushes(gps_client *c, const char *query_json, int limit, const char *cursor,
 	shown = n > limit ? limit : n;
 	gpsi_buf_init(&b);
 	gpsi_buf_puts(&b, "{\"pushes\":[");
-	for (int i = 0; i < shown; i++)
-	{
-		if (i > 0)
-			gpsi_buf_put(&b, ",", 1);
-		gpsi_buf_puts(&b, PQgetvalue(res, i, 0));
-	}
+	gpsi_buf_put_column(&b, res, shown, 0);
 	gpsi_buf_puts(&b, "],\"cursor\":");
 	if (more)
 		gpsi_buf_json_string(&b, PQgetvalue(res, shown - 1, 1));
