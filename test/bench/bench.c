@@ -2072,7 +2072,8 @@ judge(bool le, double value, double limit, const char *detail, char *buf, size_t
 	if (pass)
 		snprintf(buf, n, "PASS%s%s", detail && *detail ? "  " : "", detail ? detail : "");
 	else if (by > 0)
-		snprintf(buf, n, "MISS by %.2fx%s%s", by, detail && *detail ? "  " : "", detail ? detail : "");
+		snprintf(buf, n, by < 1.01 ? "MISS by %.3fx%s%s" : "MISS by %.2fx%s%s", by,
+				 detail && *detail ? "  " : "", detail ? detail : "");
 	else
 		snprintf(buf, n, "MISS%s%s", detail && *detail ? "  " : "", detail ? detail : "");
 	return buf;
