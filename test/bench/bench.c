@@ -26,9 +26,14 @@
  *
  * Prints one table: per operation and client count p50/p99 latency (us),
  * throughput (ops/s), p50 relative to the library's SELECT 1 floor and
- * throughput relative to the baseline counterpart; then the listing and the
- * activity rollup at growing table sizes (synthetic copies of the real
- * pushes), the targets of issue 6 with the measured values, and memory.
+ * throughput relative to the baseline counterpart (with a durable-write
+ * floor, and "one repo" / "spread over repos" variants of the multi-client
+ * decision, write_audit and permission cells); then the listing pages, the
+ * unpaged listing and the activity rollup at growing table sizes (synthetic
+ * copies of the real pushes), the storage of the push records after the load
+ * and after the cells, memory, and last the targets of issue 13 with the
+ * measured values and PASS or MISS (to the file named by BENCH_TARGETS when
+ * set, which test/bench/run prints at the very end with the import rate).
  *
  * Environment: BENCH_SECONDS (per cell, default 3), BENCH_SLICE_SECONDS (the
  * cells are measured in interleaved rounds of slices of about this length,
@@ -36,7 +41,14 @@
  * 1-client cells: cross, same or off; see pin_setup),
  * BENCH_SCALES ("10000,100000,1000000"; "" or "0" skips the scale part),
  * BENCH_SCALE_SECONDS (per scale cell, default 2), BENCH_BASELINE_TIMEOUT_S
- * (statement_timeout of one baseline listing at scale, default 60).
+ * (statement_timeout of one baseline listing at scale, default 60),
+ * BENCH_UNPAGED_MAX (largest scale at which the unpaged listing runs,
+ * default 100000), BENCH_TARGETS (file for the targets block; stdout when
+ * unset).
+ *
+ * The summary page (gps_get_push_summaries) is measured only when built with
+ * GPS_HAVE_PUSH_SUMMARIES defined (the library function comes with issue 13's
+ * listing projection).
  */
 #define _GNU_SOURCE
 #include <errno.h>
