@@ -2732,7 +2732,7 @@ main(int argc, char **argv)
 	puts(RULE);
 	printf("p50/floor: p50 over the library's SELECT 1 p50 at the same client count; ops/base: "
 		   "throughput over\nthe baseline counterpart's (decisions: baseline decision; write_audit: "
-		   "plain INSERT; get_push:\nget by id; pages: the full listing; canPush: permission RMW).\n"
+		   "plain INSERT; get_push:\nget by id; pages: the full listing; canPush: permission RMW, of the same kind for one repo /\nspread).\n"
 		   "default listing: get_pushes without a query, i.e. git-proxy's default listing filter "
 		   "{error: false, blocked: true,\nallowPush: false, authorised: false, type: push} (it also "
 		   "returns rejected and canceled pushes).\n");
