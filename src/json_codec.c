@@ -73,8 +73,27 @@ append_mark(StringInfo out, char code)
 static bool
 needs_encoding(const char *s, const char *end)
 {
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 highs = UINT64CONST(0x8080808080808080);
+
 	for (const char *p = s; p < end; p++)
 	{
+		/* skip words with neither a backslash nor 0xEF (a mark's lead) */
+		while (end - p >= 8)
+		{
+			uint64		w;
+			uint64		bs;
+			uint64		ef;
+
+			memcpy(&w, p, 8);
+			bs = w ^ (ones * '\\');
+			ef = w ^ (ones * 0xEF);
+			if ((((bs - ones) & ~bs) | ((ef - ones) & ~ef)) & highs)
+				break;
+			p += 8;
+		}
+		if (p >= end)
+			break;
 		if (*p == '\\' && p + 1 < end)
 		{
 			int			v = unicode_escape_at(p, end);
