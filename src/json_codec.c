@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "json_codec.h"
+#include "json_parse.h"
 
 /* U+FFFF in UTF-8 */
 #define MARK0 ((char) 0xEF)
@@ -73,8 +74,27 @@ append_mark(StringInfo out, char code)
 static bool
 needs_encoding(const char *s, const char *end)
 {
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 highs = UINT64CONST(0x8080808080808080);
+
 	for (const char *p = s; p < end; p++)
 	{
+		/* skip words with neither a backslash nor 0xEF (a mark's lead) */
+		while (end - p >= 8)
+		{
+			uint64		w;
+			uint64		bs;
+			uint64		ef;
+
+			memcpy(&w, p, 8);
+			bs = w ^ (ones * '\\');
+			ef = w ^ (ones * 0xEF);
+			if ((((bs - ones) & ~bs) | ((ef - ones) & ~ef)) & highs)
+				break;
+			p += 8;
+		}
+		if (p >= end)
+			break;
 		if (*p == '\\' && p + 1 < end)
 		{
 			int			v = unicode_escape_at(p, end);
@@ -157,11 +177,6 @@ encode_json_text(const char *s, const char *end, StringInfo out)
 	}
 }
 
-static Jsonb *
-parse_jsonb(const char *cstr)
-{
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)));
-}
 
 Jsonb *
 gps_json_to_jsonb(const char *json, int len)
@@ -170,13 +185,7 @@ gps_json_to_jsonb(const char *json, int len)
 	StringInfoData buf;
 
 	if (!needs_encoding(json, end))
-	{
-		char	   *cstr = pnstrdup(json, len);
-		Jsonb	   *result = parse_jsonb(cstr);
-
-		pfree(cstr);
-		return result;
-	}
+		return gps_parse_jsonb(json, len);
 
 	/* the escape stores U+FFFF as UTF-8, which only a UTF8 database can hold */
 	if (GetDatabaseEncoding() != PG_UTF8)
@@ -188,7 +197,7 @@ gps_json_to_jsonb(const char *json, int len)
 	initStringInfo(&buf);
 	encode_json_text(json, end, &buf);
 	{
-		Jsonb	   *result = parse_jsonb(buf.data);
+		Jsonb	   *result = gps_parse_jsonb(buf.data, buf.len);
 
 		pfree(buf.data);
 		return result;

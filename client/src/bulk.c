@@ -4,8 +4,7 @@
  * contract (docs/import.md):
  *
  *     BEGIN;
- *     COPY gitproxy.import_staging (line_no, doc) FROM STDIN
- *       WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02');
+ *     COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT binary);
  *     SELECT i.inserted, i.updated, i.skipped FROM gitproxy.import_<kind>($1) AS i;
  *     COMMIT;                      (ROLLBACK after any error)
  *
@@ -13,9 +12,12 @@
  * only insert into it); the import function reads and removes the rows of
  * its own transaction, so nothing is set up per connection.
  *
- * CSV with a quote and a delimiter byte that valid JSON text never holds
- * sends every document byte for byte; the documents are checked for those
- * bytes (and raw line breaks) before anything is sent.
+ * Binary COPY sends every document byte for byte and spares the server a
+ * byte-by-byte scan of the input (with CSV that scan was about a fifth of
+ * the server's time for an import of real pushes).  The documents are still
+ * checked for raw line breaks and the bytes 0x01/0x02 before anything is
+ * sent, as when CSV with those bytes as quote and delimiter was used, so
+ * what a caller may pass does not change.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -26,8 +28,10 @@
 #include "internal.h"
 
 #define COPY_SQL \
-	"COPY gitproxy.import_staging (line_no, doc) FROM STDIN " \
-	"WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+	"COPY gitproxy.import_staging (line_no, doc) FROM STDIN WITH (FORMAT binary)"
+
+/* binary COPY: signature, flags, header extension length */
+static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 
 /* bytes sent to the server per PQputCopyData call */
 #define COPY_CHUNK (1024 * 1024)
@@ -112,6 +116,15 @@ exec_ok(attempt *a, PGconn *pg, const char *sql, ExecStatusType want,
 	return false;
 }
 
+static void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char) (v >> 24);
+	p[1] = (unsigned char) (v >> 16);
+	p[2] = (unsigned char) (v >> 8);
+	p[3] = (unsigned char) v;
+}
+
 /* send the batch as COPY data; false on a failure, after which the
  * connection is left mid-COPY and must be closed (a->broken) */
 static bool
@@ -121,11 +134,35 @@ send_rows(PGconn *pg, const char *const *docs, const int64_t *line_nos, size_t n
 	gpsi_buf	b;
 
 	gpsi_buf_init(&b);
-	for (size_t i = 0; i < n; i++)
+	gpsi_buf_put(&b, copy_header, sizeof(copy_header));
+	for (size_t i = 0; i <= n; i++)
 	{
-		gpsi_buf_printf(&b, "%" PRId64 "\x02", line_nos[i]);
-		gpsi_buf_puts(&b, docs[i]);
-		gpsi_buf_put(&b, "\n", 1);
+		if (i < n)
+		{
+			size_t		len = strlen(docs[i]);
+			unsigned char t[2 + 4 + 8 + 4];
+			uint64_t	v = (uint64_t) line_nos[i];
+
+			if (len > (size_t) INT32_MAX)
+			{
+				gpsi_buf_free(&b);
+				a->st = gpsi_error_set(err, GPS_INVALID_INPUT, "54000",
+									   "record of line %" PRId64 " is too long", line_nos[i]);
+				a->broken = true;
+				return false;
+			}
+			/* a tuple: 2 fields; 8 bytes of line_no; the document's length */
+			t[0] = 0;
+			t[1] = 2;
+			put_be32(t + 2, 8);
+			for (int k = 0; k < 8; k++)
+				t[6 + k] = (unsigned char) (v >> (56 - 8 * k));
+			put_be32(t + 14, (uint32_t) len);
+			gpsi_buf_put(&b, (const char *) t, sizeof(t));
+			gpsi_buf_put(&b, docs[i], len);
+		}
+		else
+			gpsi_buf_put(&b, "\377\377", 2);	/* the trailer: field count -1 */
 		if (b.oom)
 		{
 			gpsi_buf_free(&b);
@@ -133,7 +170,7 @@ send_rows(PGconn *pg, const char *const *docs, const int64_t *line_nos, size_t n
 			a->broken = true;
 			return false;
 		}
-		if (b.len >= COPY_CHUNK || i + 1 == n)
+		if (b.len >= COPY_CHUNK || i == n)
 		{
 			if (PQputCopyData(pg, b.data, (int) b.len) != 1)
 			{
