@@ -14,7 +14,6 @@
 
 #include "compat.h"
 #include "json_codec.h"
-#include "json_parse.h"
 
 /* U+FFFF in UTF-8 */
 #define MARK0 ((char) 0xEF)
@@ -177,6 +176,11 @@ encode_json_text(const char *s, const char *end, StringInfo out)
 	}
 }
 
+static Jsonb *
+parse_jsonb(const char *cstr)
+{
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)));
+}
 
 Jsonb *
 gps_json_to_jsonb(const char *json, int len)
@@ -185,7 +189,13 @@ gps_json_to_jsonb(const char *json, int len)
 	StringInfoData buf;
 
 	if (!needs_encoding(json, end))
-		return gps_parse_jsonb(json, len);
+	{
+		char	   *cstr = pnstrdup(json, len);
+		Jsonb	   *result = parse_jsonb(cstr);
+
+		pfree(cstr);
+		return result;
+	}
 
 	/* the escape stores U+FFFF as UTF-8, which only a UTF8 database can hold */
 	if (GetDatabaseEncoding() != PG_UTF8)
@@ -197,7 +207,7 @@ gps_json_to_jsonb(const char *json, int len)
 	initStringInfo(&buf);
 	encode_json_text(json, end, &buf);
 	{
-		Jsonb	   *result = gps_parse_jsonb(buf.data, buf.len);
+		Jsonb	   *result = parse_jsonb(buf.data);
 
 		pfree(buf.data);
 		return result;
