@@ -501,3 +501,40 @@ $refold$;
 
 
 -- == Write path: storage, rollups, listing projection ==
+
+-- --- Review decisions as an overlay of the stored document (issue 13) ---------
+-- 1.0's decisions rewrote the whole document: a new TOAST value (most of the
+-- WAL of a decision) and a dead copy of it per decision.  1.1's decisions
+-- write only the flag columns and the small overlay `decision`; the API
+-- merges it into doc on reading (gitproxy.push_document), and write_audit and
+-- the import, which replace doc, reset it to NULL.  1.0 rows have no overlay.
+ALTER TABLE gitproxy.pushes ADD COLUMN decision jsonb;
+-- inline, never compressed or moved out of line: a few hundred bytes
+ALTER TABLE gitproxy.pushes ALTER COLUMN decision SET STORAGE MAIN;
+ALTER TABLE gitproxy.pushes ADD CONSTRAINT pushes_decision_is_object
+  CHECK (pg_catalog.jsonb_typeof(decision) OPERATOR(pg_catalog.=) 'object');
+COMMENT ON COLUMN gitproxy.pushes.decision IS 'what review decisions changed since doc was last written: {"set": {key: value, ...}, "unset": [key, ...]} over the keys authorised, canceled, rejected, attestation and rejection; NULL when none (write_audit and import reset it). Read the document through gitproxy.push_document(doc, decision)';
+COMMENT ON COLUMN gitproxy.pushes.doc IS 'the document without _id as last written by write_audit or an import, U+FFFF-escaped jsonb; review decisions leave it as it is (see decision). Decode with gitproxy.get_push';
+
+-- the reviewer of the current attestation, so that a decision (a non-HOT
+-- update: the flag columns sit in index predicates) inserts into
+-- pushes_reviewer_idx without detoasting doc
+ALTER TABLE gitproxy.pushes ADD COLUMN reviewer text;
+COMMENT ON COLUMN gitproxy.pushes.reviewer IS 'attestation.reviewer.username of the document (stored form) when a JSON string, else NULL; set by write_audit, import and authorise; indexed case-folded by pushes_reviewer_idx';
+UPDATE gitproxy.pushes p
+   SET reviewer = p.doc OPERATOR(pg_catalog.#>>) '{attestation,reviewer,username}'
+ WHERE pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.#>) '{attestation,reviewer,username}') OPERATOR(pg_catalog.=) 'string';
+DROP INDEX gitproxy.pushes_reviewer_idx;
+CREATE INDEX pushes_reviewer_idx ON gitproxy.pushes USING hash (gitproxy.fold_case(reviewer))
+  WHERE type OPERATOR(pg_catalog.=) 'push';
+COMMENT ON INDEX gitproxy.pushes_reviewer_idx IS 'case-folded attestation.reviewer.username of pushes (get_pushes_for_user_profile), any length, from the plain column reviewer';
+
+CREATE FUNCTION gitproxy.push_document(doc jsonb, decision jsonb) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'gps_push_document_sql'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION gitproxy.push_document(jsonb, jsonb) IS
+  'The push document as the API returns it (without _id), from the columns doc and decision of gitproxy.pushes: doc without the keys decision names in "set" (an object) and "unset" (an array of key strings), plus the "set" pairs; doc itself, unread, when decision is NULL. The same jsonb that 1.0 stored after the same decisions. Internal to get_push, get_pushes, get_pushes_for_user_profile, write_audit and import (no git-proxy sink method); for ad-hoc SQL on the table: SELECT gitproxy.push_document(p.doc, p.decision) FROM gitproxy.pushes p. Pure. Errors: none (NULL doc gives NULL).';
+REVOKE ALL ON FUNCTION gitproxy.push_document(jsonb, jsonb) FROM PUBLIC;
+
+COMMENT ON TABLE gitproxy.pushes IS
+  'git-proxy push and request records (Action), one row per id. The document (without _id, stored jsonb form: U+FFFF escape for \u0000 and lone surrogates, see README) is gitproxy.push_document(doc, decision): doc as last written, decision the overlay of later review decisions. type, ts, url, user_email, the six flag columns and reviewer are typed copies of document fields (NULL unless the JSON type fits) that listings filter and sort on; the API functions set them on every write, so write only through gitproxy.write_audit, the decision functions and gitproxy.import_pushes.';
