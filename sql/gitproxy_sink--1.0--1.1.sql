@@ -529,6 +529,25 @@ CREATE INDEX pushes_reviewer_idx ON gitproxy.pushes USING hash (gitproxy.fold_ca
   WHERE type OPERATOR(pg_catalog.=) 'push';
 COMMENT ON INDEX gitproxy.pushes_reviewer_idx IS 'case-folded attestation.reviewer.username of pushes (get_pushes_for_user_profile), any length, from the plain column reviewer';
 
+-- the same for pushes_irregular_idx: its predicate on doc (ten detoasts of
+-- the document per decision) becomes a plain column set by the writers
+ALTER TABLE gitproxy.pushes ADD COLUMN irregular boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN gitproxy.pushes.irregular IS 'true when the document was written with an array at a key that has a typed column (type, url, userEmail, timestamp, error, blocked, allowPush, authorised, canceled, rejected), which its column then cannot answer; set by write_audit and import (kept by a strict-mode write), not cleared by decisions (listings test the document too)';
+UPDATE gitproxy.pushes p SET irregular = true
+ WHERE pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'type') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'url') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'userEmail') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'timestamp') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'error') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'blocked') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'allowPush') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'authorised') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'canceled') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'rejected') OPERATOR(pg_catalog.=) 'array';
+DROP INDEX gitproxy.pushes_irregular_idx;
+CREATE INDEX pushes_irregular_idx ON gitproxy.pushes (ts DESC, id DESC) WHERE irregular;
+COMMENT ON INDEX gitproxy.pushes_irregular_idx IS 'get_pushes filters on typed keys: the pushes whose document holds an array at one of them (their typed column cannot answer), marked by the column irregular';
+
 CREATE FUNCTION gitproxy.push_document(doc jsonb, decision jsonb) RETURNS jsonb
   AS 'MODULE_PATHNAME', 'gps_push_document_sql'
   LANGUAGE C IMMUTABLE PARALLEL SAFE;

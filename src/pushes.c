@@ -46,8 +46,9 @@ static GpsPlan write_audit_plan = {
 	"WITH old AS (SELECT e.id, " GPS_PUSH_OLD_DECISION_COLUMNS("e") " "
 	"FROM gitproxy.pushes e WHERE e.id = $1 FOR UPDATE), "
 	"src AS (SELECT count(o.id) AS n FROM old o), "
-	"merged AS (INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ", reviewer) "
-	"SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, " GPS_PUSH_REVIEWER_SQL("$3") " FROM src "
+	"merged AS (INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ", reviewer, irregular) "
+	"SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, " GPS_PUSH_REVIEWER_SQL("$3") ", "
+	GPS_PUSH_IRREGULAR_SQL("$3") " FROM src "
 	"ON CONFLICT (id_digest) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4") " "
 	"RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision) "
 	GPS_PUSH_LOG_CHANGES("write_audit", "merged", "old"),
@@ -339,21 +340,27 @@ gps_delete_push(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * An array at a typed key: only rows marked irregular (pushes_irregular_idx's
+ * predicate) can hold one.
+ */
+#define KEY_IS_ARRAY(key) "p.irregular AND " GPS_DOC_KEY_IS_ARRAY("p.doc", key)
+
 /* The typed columns of gitproxy.pushes that listings filter on. */
 static const GpsTypedColumn push_columns[] = {
 	{"id", "p.id", GPS_COL_TEXT, NULL, true, false},
 	{"_id", "p._id", GPS_COL_TEXT, NULL, false, false},
-	{"type", "p.type", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "type"), true, false,
+	{"type", "p.type", GPS_COL_TEXT, KEY_IS_ARRAY("type"), true, false,
 	 GPS_PUSH_TYPE_COLUMN_MAX_BYTES},
-	{"url", "p.url", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "url"), true, false},
-	{"userEmail", "p.user_email", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "userEmail"), true, false},
-	{"timestamp", "p.ts", GPS_COL_FLOAT8, GPS_DOC_KEY_IS_ARRAY("p.doc", "timestamp"), true, false},
-	{"error", "p.error", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "error"), true, false},
-	{"blocked", "p.blocked", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "blocked"), true, false},
-	{"allowPush", "p.allow_push", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "allowPush"), true, false},
-	{"authorised", "p.authorised", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "authorised"), true, false},
-	{"canceled", "p.canceled", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "canceled"), true, false},
-	{"rejected", "p.rejected", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "rejected"), true, false},
+	{"url", "p.url", GPS_COL_TEXT, KEY_IS_ARRAY("url"), true, false},
+	{"userEmail", "p.user_email", GPS_COL_TEXT, KEY_IS_ARRAY("userEmail"), true, false},
+	{"timestamp", "p.ts", GPS_COL_FLOAT8, KEY_IS_ARRAY("timestamp"), true, false},
+	{"error", "p.error", GPS_COL_BOOL, KEY_IS_ARRAY("error"), true, false},
+	{"blocked", "p.blocked", GPS_COL_BOOL, KEY_IS_ARRAY("blocked"), true, false},
+	{"allowPush", "p.allow_push", GPS_COL_BOOL, KEY_IS_ARRAY("allowPush"), true, false},
+	{"authorised", "p.authorised", GPS_COL_BOOL, KEY_IS_ARRAY("authorised"), true, false},
+	{"canceled", "p.canceled", GPS_COL_BOOL, KEY_IS_ARRAY("canceled"), true, false},
+	{"rejected", "p.rejected", GPS_COL_BOOL, KEY_IS_ARRAY("rejected"), true, false},
 };
 
 /*

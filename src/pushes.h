@@ -53,6 +53,24 @@
 	"THEN " doc " OPERATOR(pg_catalog.#>>) '{attestation,reviewer,username}' END"
 
 /*
+ * Does a push document expression `doc` hold an array at one of the keys
+ * with a typed column (type, url, userEmail, timestamp and the six flags)?
+ * Kept in the plain column pushes.irregular, the predicate of
+ * pushes_irregular_idx, so that a decision (not a HOT update) need not
+ * detoast doc to decide whether the row enters that index.  The column may
+ * overstate (a decision replaces an array flag by a boolean without clearing
+ * it); listings test the document itself too.
+ */
+#define GPS_PUSH_KEY_IS_ARRAY(doc, key) \
+	"pg_catalog.jsonb_typeof(" doc " OPERATOR(pg_catalog.->) '" key "') OPERATOR(pg_catalog.=) 'array'"
+#define GPS_PUSH_IRREGULAR_SQL(doc) \
+	"coalesce(" GPS_PUSH_KEY_IS_ARRAY(doc, "type") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "url") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "userEmail") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "timestamp") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "error") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "blocked") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "allowPush") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "authorised") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "canceled") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "rejected") ", false)"
+
+/*
  * ON CONFLICT (id) DO UPDATE SET clause shared by write_audit and the bulk
  * import: replace semantics; in strict review mode (parameter `strict`) an
  * existing push keeps its decision flags and its
@@ -91,6 +109,7 @@
 	"canceled = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.canceled ELSE EXCLUDED.canceled END, " \
 	"rejected = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.rejected ELSE EXCLUDED.rejected END, " \
 	"reviewer = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.reviewer ELSE EXCLUDED.reviewer END, " \
+	"irregular = EXCLUDED.irregular OR (" GPS_PUSH_KEEP_DECISION(strict) " AND p.irregular), " \
 	"decision = NULL, " \
 	"doc = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) \
 	" THEN (EXCLUDED.doc - " GPS_PUSH_DECISION_KEYS ") || " \

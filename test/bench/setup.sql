@@ -13,9 +13,9 @@ CREATE TABLE bench_baseline.audit_insert (id text PRIMARY KEY, data jsonb NOT NU
 -- decision targets: a copy of every real push record (type push) in both
 -- designs, so decisions never change the real records the listings use
 INSERT INTO gitproxy.pushes (id, _id, doc, type, ts, url, user_email, error, blocked,
-                            allow_push, authorised, canceled, rejected, reviewer)
+                            allow_push, authorised, canceled, rejected, reviewer, irregular)
 SELECT 'bench-dec-' || id, gitproxy.import_new_id(), doc || jsonb_build_object('id', 'bench-dec-' || id),
-       type, ts, url, user_email, error, blocked, allow_push, authorised, canceled, rejected, reviewer
+       type, ts, url, user_email, error, blocked, allow_push, authorised, canceled, rejected, reviewer, irregular
   FROM gitproxy.pushes WHERE type = 'push';
 INSERT INTO bench_baseline.pushes (id, data) SELECT id, doc FROM gitproxy.pushes;
 

@@ -114,6 +114,22 @@ SELECT decision IS NULL AS overlay_cleared, reviewer IS NULL AS no_reviewer,
        gitproxy.get_push('ds-1')::jsonb - '_id' AS api_doc
   FROM gitproxy.pushes WHERE id = 'ds-1';
 
+-- irregular rows: marked by the writer (the index predicate), not by a
+-- decision; a decision replacing an array flag leaves the mark, the listing
+-- answers from the merged document
+SELECT gitproxy.write_audit('{"id": "ds-irr", "type": "push", "authorised": [true], "blocked": true}');
+SELECT gitproxy.write_audit('{"id": "ds-reg", "type": "push", "authorised": false, "blocked": true}');
+SELECT id, irregular FROM gitproxy.pushes WHERE id IN ('ds-irr', 'ds-reg') ORDER BY id;
+SELECT string_agg(push::jsonb ->> 'id', ' ' ORDER BY push::jsonb ->> 'id') AS authorised_true
+  FROM gitproxy.get_pushes('{"authorised": true, "blocked": true}') g(push, c) WHERE push::jsonb ->> 'id' LIKE 'ds-%';
+SELECT gitproxy.authorise('ds-irr', NULL), gitproxy.authorise('ds-reg', NULL);
+SELECT id, irregular, decision -> 'set' -> 'authorised' AS overlay_authorised FROM gitproxy.pushes WHERE id IN ('ds-irr', 'ds-reg') ORDER BY id;
+SELECT string_agg(push::jsonb ->> 'id', ' ' ORDER BY push::jsonb ->> 'id') AS authorised_true
+  FROM gitproxy.get_pushes('{"authorised": true, "blocked": true}') g(push, c) WHERE push::jsonb ->> 'id' LIKE 'ds-%';
+SELECT count(*) AS array_authorised
+  FROM gitproxy.get_pushes('{"authorised": [true]}') g(push, c) WHERE push::jsonb ->> 'id' LIKE 'ds-%';
+SELECT gitproxy.delete_push('ds-irr'), gitproxy.delete_push('ds-reg');
+
 -- gitproxy.push_document itself
 SELECT gitproxy.push_document('{"a": 1, "authorised": false}', NULL) AS no_overlay,
        gitproxy.push_document('{"a": 1, "authorised": false}', '{}') AS empty_overlay,
