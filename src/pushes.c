@@ -50,7 +50,7 @@ static GpsPlan write_audit_plan = {
 	"SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, " GPS_PUSH_REVIEWER_SQL("$3") ", "
 	GPS_PUSH_IRREGULAR_SQL("$3") " FROM src "
 	"ON CONFLICT (id_digest) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4") " "
-	"RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision) "
+	"RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(" GPS_PUSH_DOCUMENT_SQL("p") ") AS decision) "
 	GPS_PUSH_LOG_CHANGES("write_audit", "merged", "old"),
 	14, {TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID,
 	BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID}
