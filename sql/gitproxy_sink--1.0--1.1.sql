@@ -509,7 +509,8 @@ $refold$;
 -- merges it into doc on reading (gitproxy.push_document), and write_audit and
 -- the import, which replace doc, reset it to NULL.  1.0 rows have no overlay.
 ALTER TABLE gitproxy.pushes ADD COLUMN decision jsonb;
--- inline, never compressed or moved out of line: a few hundred bytes
+-- kept in the heap row (MAIN: moved out of line only if the row cannot fit
+-- otherwise): a few hundred bytes, read with the flag columns
 ALTER TABLE gitproxy.pushes ALTER COLUMN decision SET STORAGE MAIN;
 ALTER TABLE gitproxy.pushes ADD CONSTRAINT pushes_decision_is_object
   CHECK (pg_catalog.jsonb_typeof(decision) OPERATOR(pg_catalog.=) 'object');

@@ -3,8 +3,11 @@
  *     The push store: write_audit, get_push, delete_push, get_pushes.
  *
  * A push document is kept whole in gitproxy.pushes.doc (stored jsonb form,
- * json_codec.h) without its _id, which lives in its own column.  Generated
- * columns hold the typed values that listings filter and sort on.
+ * json_codec.h) without its _id, which lives in its own column; review
+ * decisions add the overlay pushes.decision instead of rewriting doc, and
+ * every reader merges the two (GPS_PUSH_DOCUMENT_SQL, gps_push_document).
+ * Plain columns set on every write hold the typed values that listings
+ * filter and sort on.
  */
 #include "postgres.h"
 
