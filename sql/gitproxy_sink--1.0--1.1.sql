@@ -558,3 +558,19 @@ REVOKE ALL ON FUNCTION gitproxy.push_document(jsonb, jsonb) FROM PUBLIC;
 
 COMMENT ON TABLE gitproxy.pushes IS
   'git-proxy push and request records (Action), one row per id. The document (without _id, stored jsonb form: U+FFFF escape for \u0000 and lone surrogates, see README) is gitproxy.push_document(doc, decision): doc as last written, decision the overlay of later review decisions. type, ts, url, user_email, the six flag columns and reviewer are typed copies of document fields (NULL unless the JSON type fits) that listings filter and sort on; the API functions set them on every write, so write only through gitproxy.write_audit, the decision functions and gitproxy.import_pushes.';
+
+-- --- Listing summary projection (issue 13) ---
+-- get_pushes gains a fourth argument: summary true returns git-proxy's
+-- MongoDB listing projection of each push instead of the whole document.
+-- A new signature is a new function: drop the three-argument one (no view
+-- or function depends on it) and create the four-argument one in its place;
+-- calls with up to three arguments resolve to it through the defaults.
+DROP FUNCTION gitproxy.get_pushes(json, integer, text);
+CREATE FUNCTION gitproxy.get_pushes(query json DEFAULT NULL, "limit" integer DEFAULT NULL, cursor text DEFAULT NULL, summary boolean DEFAULT false)
+  RETURNS TABLE (push json, cursor text)
+  AS 'MODULE_PATHNAME', 'gps_get_pushes'
+  LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  ROWS 100;
+COMMENT ON FUNCTION gitproxy.get_pushes(json, integer, text, boolean) IS
+  'Sink method getPushes(query). NULL or JSON null query = git-proxy''s default listing filter {"error":false,"blocked":true,"allowPush":false,"authorised":false,"type":"push"} (it also returns rejected and canceled pushes; the review queue is the pending_pushes view); {} matches every row. Filter: AND of keys; JSON-type-strict equality, numbers by value; dotted paths with MongoDB rules (a decimal segment without leading zero indexes an array, any other segment applies to each object element of an array); a value matches an equal field or an array with an equal element; null matches null, an array holding null or a path missing on some branch; {"$regex":src,"$options":"imsx"} matches the real string (NUL, U+FFFF, lone surrogates are single characters). Typed columns never change a result. Ordered by timestamp (epoch ms, read as JavaScript Number()) descending then id descending; non-numeric timestamps last. Returns documents without _id, each with an opaque keyset cursor that resumes after that row; limit NULL returns all rows. summary false (default): whole documents; true: each document restricted to the fields of git-proxy''s MongoDB listing projection (id, allowPush, attestation, authorised, blocked, blockedMessage, branch, canceled, commitData, commitFrom, commitTo, error, method, project, rejected, rejection, repo, repoName, timestamp, type, url, userEmail; a field the document lacks is absent; never _id), with the same filter, order and cursors; NULL counts as false. Errors: 22023 bad query (not an object, empty or $-prefixed key, unsupported operator or $options flag, a $regex holding NUL or a lone surrogate), bad cursor or negative limit; 2201B malformed $regex.';
+REVOKE ALL ON FUNCTION gitproxy.get_pushes(json, integer, text, boolean) FROM PUBLIC;

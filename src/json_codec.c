@@ -7,6 +7,7 @@
 
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -203,11 +204,35 @@ gps_json_datum_to_jsonb(Datum json)
 }
 
 /*
- * Append a stored string as a JSON string literal, reversing the escape.
- * Same escapes as PostgreSQL's escape_json (so the text equals jsonb_out's),
- * but runs of plain bytes are copied at once: documents are mostly long
- * strings (diffs, logs), and jsonb_out appends them byte by byte.
+ * Output: stored jsonb as JSON text with the escape reversed, the same text
+ * as jsonb_out followed by the reversal ("key": value pairs in stored order,
+ * ", " and ": " separators, escape_json's escapes, numeric_out's numbers).
+ *
+ * A listing page is 50 whole documents, nearly all of it long strings
+ * (diffs, step logs), so this is the hot path of reads.  The writer walks the
+ * binary container directly (the layout documented in utils/jsonb.h) instead
+ * of JsonbIteratorNext, which fills a JsonbValue per token and pallocs an
+ * iterator per container, and copies strings in runs between the bytes that
+ * need attention, found eight bytes at a time, writing through space
+ * reserved in the StringInfo rather than one append call per piece.
  */
+
+/* Room for n more bytes (plus the trailing NUL); where they go. */
+static inline char *
+reserve(StringInfo out, int n)
+{
+	if (out->maxlen - out->len <= n)
+		enlargeStringInfo(out, n);
+	return out->data + out->len;
+}
+
+static inline void
+put_bytes(StringInfo out, const char *s, int n)
+{
+	memcpy(reserve(out, n), s, n);
+	out->len += n;
+}
+
 /* Bytes that end a plain run in a string: controls, '"', '\\', a mark's lead. */
 static const bool special_byte[256] = {
 	[0x00] = true, [0x01] = true, [0x02] = true, [0x03] = true, [0x04] = true,
@@ -219,195 +244,313 @@ static const bool special_byte[256] = {
 	[0x1e] = true, [0x1f] = true, ['"'] = true, ['\\'] = true, [0xEF] = true,
 };
 
+/* escape_json's text for each control byte, padded to 8 to copy as a word */
+typedef struct JsonEscape
+{
+	char		text[8];
+	uint8		len;
+} JsonEscape;
+
+static const JsonEscape control_escape[32] = {
+	{"\\u0000", 6}, {"\\u0001", 6}, {"\\u0002", 6}, {"\\u0003", 6},
+	{"\\u0004", 6}, {"\\u0005", 6}, {"\\u0006", 6}, {"\\u0007", 6},
+	{"\\b", 2}, {"\\t", 2}, {"\\n", 2}, {"\\u000b", 6},
+	{"\\f", 2}, {"\\r", 2}, {"\\u000e", 6}, {"\\u000f", 6},
+	{"\\u0010", 6}, {"\\u0011", 6}, {"\\u0012", 6}, {"\\u0013", 6},
+	{"\\u0014", 6}, {"\\u0015", 6}, {"\\u0016", 6}, {"\\u0017", 6},
+	{"\\u0018", 6}, {"\\u0019", 6}, {"\\u001a", 6}, {"\\u001b", 6},
+	{"\\u001c", 6}, {"\\u001d", 6}, {"\\u001e", 6}, {"\\u001f", 6},
+};
+
+#ifndef WORDS_BIGENDIAN
+#define BYTES8(b) (UINT64CONST(0x0101010101010101) * (uint8) (b))
+
+/* High bit of each zero byte of v; exact up to the lowest zero byte. */
+#define ZERO_BYTES(v) (((v) - BYTES8(0x01)) & ~(v) & BYTES8(0x80))
+
+/*
+ * High bits marking the special_byte bytes of the 8 bytes in w (memory order
+ * = little-endian significance).  Bits above the lowest marked byte may be
+ * false (borrows), the lowest is exact, which is all the writer uses.
+ */
+static inline uint64
+special_bytes_mask(uint64 w)
+{
+	return ((w - BYTES8(0x20)) & ~w & BYTES8(0x80)) |	/* below 0x20 */
+		ZERO_BYTES(w ^ BYTES8('"')) |
+		ZERO_BYTES(w ^ BYTES8('\\')) |
+		ZERO_BYTES(w ^ BYTES8(0xEF));
+}
+#endif
+
+/*
+ * A stored string as a JSON string literal, the escape reversed.  Writes
+ * through d into space reserved for the rest of the input plus slack: an
+ * escape writes at most 6 bytes and plain bytes are copied 8 at a time (the
+ * bytes past a special one are overwritten next), so the reserve is renewed
+ * only at escapes.
+ */
 static void
-append_json_string(StringInfo out, const char *s, int len)
+write_string(StringInfo out, const char *s, int len)
 {
 	const char *p = s;
 	const char *end = s + len;
-	const char *run = s;
+	char	   *d = reserve(out, len + 16);
 
-	appendStringInfoCharMacro(out, '"');
-	while (p < end)
+	*d++ = '"';
+	for (;;)
 	{
-		unsigned char c = (unsigned char) *p;
+		unsigned char c;
 
-		if (!special_byte[c])
+#ifndef WORDS_BIGENDIAN
+		while (end - p >= 8)
 		{
+			uint64		w;
+			uint64		m;
+
+			memcpy(&w, p, 8);
+			memcpy(d, &w, 8);
+			m = special_bytes_mask(w);
+			if (m != 0)
+			{
+				int			k = pg_rightmost_one_pos64(m) / 8;
+
+				p += k;
+				d += k;
+				break;
+			}
+			p += 8;
+			d += 8;
+		}
+#endif
+		while (p < end && !special_byte[(unsigned char) *p])
+			*d++ = *p++;
+		if (p == end)
+			break;
+		c = (unsigned char) *p;
+		if (c == (unsigned char) MARK0 &&
+			!(end - p >= 4 && p[1] == MARK1 && p[2] == MARK2))
+		{
+			*d++ = *p++;		/* another character starting with 0xEF */
+			continue;
+		}
+		out->len = d - out->data;
+		d = reserve(out, (int) (end - p) + 16);
+		if (c < 0x20)
+		{
+			memcpy(d, control_escape[c].text, 8);
+			d += control_escape[c].len;
 			p++;
-			continue;
 		}
-		if (c == (unsigned char) MARK0 && !(is_mark(p, end) && end - p >= 4))
+		else if (c == '"' || c == '\\')
 		{
-			p++;				/* another character starting with 0xEF */
-			continue;
+			d[0] = '\\';
+			d[1] = (char) c;
+			d += 2;
+			p++;
 		}
-		appendBinaryStringInfo(out, run, p - run);
-		switch (c)
+		else if (p[3] == '0')
 		{
-			case '"':
-				appendStringInfoString(out, "\\\"");
-				break;
-			case '\\':
-				appendStringInfoString(out, "\\\\");
-				break;
-			case '\b':
-				appendStringInfoString(out, "\\b");
-				break;
-			case '\f':
-				appendStringInfoString(out, "\\f");
-				break;
-			case '\n':
-				appendStringInfoString(out, "\\n");
-				break;
-			case '\r':
-				appendStringInfoString(out, "\\r");
-				break;
-			case '\t':
-				appendStringInfoString(out, "\\t");
-				break;
-			default:
-				if (c < 0x20)
-				{
-					appendStringInfo(out, "\\u%04x", (int) c);
-					break;
-				}
-				/* a mark: U+FFFF then its code (json_codec.h) */
-				if (p[3] == '0')
-				{
-					appendStringInfoString(out, "\\u0000");
-					p += 4;
-				}
-				else if (p[3] == 'u' && end - p >= 8)
-				{
-					appendStringInfoString(out, "\\u");
-					appendBinaryStringInfo(out, p + 4, 4);
-					p += 8;
-				}
-				else
-				{
-					/* 'M': U+FFFF itself, valid in JSON text */
-					appendBinaryStringInfo(out, p, 3);
-					p += p[3] == 'M' ? 4 : 3;
-				}
-				run = p;
-				continue;
+			/* a mark: U+FFFF then its code (json_codec.h) */
+			memcpy(d, "\\u0000", 6);
+			d += 6;
+			p += 4;
 		}
-		p++;
-		run = p;
+		else if (p[3] == 'u' && end - p >= 8)
+		{
+			d[0] = '\\';
+			d[1] = 'u';
+			memcpy(d + 2, p + 4, 4);
+			d += 6;
+			p += 8;
+		}
+		else
+		{
+			/* 'M': U+FFFF itself, valid in JSON text */
+			memcpy(d, p, 3);
+			d += 3;
+			p += p[3] == 'M' ? 4 : 3;
+		}
 	}
-	appendBinaryStringInfo(out, run, p - run);
-	appendStringInfoCharMacro(out, '"');
+	*d++ = '"';
+	out->len = d - out->data;
 }
 
+/* A scalar entry whose data starts at base + off and is len bytes long. */
 static void
-append_scalar(StringInfo out, JsonbValue *v)
+write_scalar(StringInfo out, JEntry e, const char *base, uint32 off, uint32 len)
 {
-	switch (v->type)
+	switch (e & JENTRY_TYPEMASK)
 	{
-		case jbvNull:
-			appendStringInfoString(out, "null");
+		case JENTRY_ISSTRING:
+			write_string(out, base + off, (int) len);
 			break;
-		case jbvBool:
-			appendStringInfoString(out, v->val.boolean ? "true" : "false");
+		case JENTRY_ISNUMERIC:
+			{
+				/* numerics are int-aligned within the data area */
+				char	   *num = DatumGetCString(DirectFunctionCall1(numeric_out,
+																	  PointerGetDatum(base + INTALIGN(off))));
+
+				put_bytes(out, num, strlen(num));
+				pfree(num);
+			}
 			break;
-		case jbvNumeric:
-			appendStringInfoString(out,
-								   DatumGetCString(DirectFunctionCall1(numeric_out,
-																	   NumericGetDatum(v->val.numeric))));
+		case JENTRY_ISBOOL_TRUE:
+			put_bytes(out, "true", 4);
 			break;
-		case jbvString:
-			append_json_string(out, v->val.string.val, v->val.string.len);
+		case JENTRY_ISBOOL_FALSE:
+			put_bytes(out, "false", 5);
+			break;
+		case JENTRY_ISNULL:
+			put_bytes(out, "null", 4);
 			break;
 		default:
-			elog(ERROR, "unexpected jsonb scalar type %d", (int) v->type);
+			elog(ERROR, "unexpected jsonb entry type 0x%x", (unsigned) (e & JENTRY_TYPEMASK));
 	}
+}
+
+/* One open container of the walk. */
+typedef struct WalkLevel
+{
+	const JEntry *keys;			/* an object's key entries, NULL for arrays */
+	const JEntry *vals;			/* its value entries, or the array's elements */
+	const char *base;			/* start of the container's data area */
+	uint32		n;				/* pairs or elements */
+	uint32		i;				/* next one */
+	uint32		koff;			/* data offset of key i */
+	uint32		voff;			/* data offset of value / element i */
+} WalkLevel;
+
+static void
+open_level(StringInfo out, WalkLevel *l, const JsonbContainer *c)
+{
+	uint32		n = JsonContainerSize(c);
+
+	l->n = n;
+	l->i = 0;
+	l->koff = 0;
+	if (JsonContainerIsObject(c))
+	{
+		/* keys first (entries 0..n-1), then values; data in that order */
+		l->keys = c->children;
+		l->vals = c->children + n;
+		l->base = (const char *) (c->children + 2 * n);
+		l->voff = n > 0 ? getJsonbOffset(c, n) : 0;
+		*reserve(out, 1) = '{';
+	}
+	else
+	{
+		l->keys = NULL;
+		l->vals = c->children;
+		l->base = (const char *) (c->children + n);
+		l->voff = 0;
+		*reserve(out, 1) = '[';
+	}
+	out->len++;
 }
 
 /*
- * Render stored jsonb as JSON text with the escape reversed, in one pass over
- * the jsonb (no intermediate jsonb_out text).  Layout as jsonb_out: ", " and
- * ": " separators.
+ * Walk the containers with an explicit stack (no recursion, so no depth
+ * limit beyond memory, as with JsonbIteratorNext's chain of iterators).
  */
 void
 gps_append_jsonb_as_json(StringInfo out, Jsonb *jb)
 {
-	JsonbIterator *it = JsonbIteratorInit(&jb->root);
-	JsonbIteratorToken tok;
-	JsonbValue	v;
-	bool		need_comma = false;
-	bool		raw_scalar = false;
+	const JsonbContainer *root = &jb->root;
+	WalkLevel	fixed[16];
+	WalkLevel  *stack = fixed;
+	int			cap = lengthof(fixed);
 	int			depth = 0;
 
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	if (JsonContainerIsScalar(root))
 	{
-		switch (tok)
-		{
-			case WJB_BEGIN_ARRAY:
-				if (depth++ == 0 && v.val.array.rawScalar)
-				{
-					raw_scalar = true;
-					break;
-				}
-				if (need_comma)
-					appendBinaryStringInfo(out, ", ", 2);
-				appendStringInfoCharMacro(out, '[');
-				need_comma = false;
-				break;
-			case WJB_BEGIN_OBJECT:
-				depth++;
-				if (need_comma)
-					appendBinaryStringInfo(out, ", ", 2);
-				appendStringInfoCharMacro(out, '{');
-				need_comma = false;
-				break;
-			case WJB_END_ARRAY:
-				if (--depth == 0 && raw_scalar)
-					break;
-				appendStringInfoCharMacro(out, ']');
-				need_comma = true;
-				break;
-			case WJB_END_OBJECT:
-				depth--;
-				appendStringInfoCharMacro(out, '}');
-				need_comma = true;
-				break;
-			case WJB_KEY:
-				if (need_comma)
-					appendBinaryStringInfo(out, ", ", 2);
-				append_json_string(out, v.val.string.val, v.val.string.len);
-				appendBinaryStringInfo(out, ": ", 2);
-				need_comma = false;
-				break;
-			case WJB_VALUE:
-			case WJB_ELEM:
-				if (need_comma)
-					appendBinaryStringInfo(out, ", ", 2);
-				append_scalar(out, &v);
-				need_comma = true;
-				break;
-			default:
-				elog(ERROR, "unexpected jsonb iterator token %d", (int) tok);
-		}
+		/* a raw scalar: a one-element array flagged as such; print the element */
+		JEntry		e = root->children[0];
+
+		write_scalar(out, e, (const char *) (root->children + 1), 0, JBE_OFFLENFLD(e));
+		out->data[out->len] = '\0';
+		return;
 	}
+	open_level(out, &stack[depth++], root);
+	while (depth > 0)
+	{
+		WalkLevel  *l = &stack[depth - 1];
+		JEntry		e;
+		uint32		off;
+
+		if (l->i == l->n)
+		{
+			*reserve(out, 1) = l->keys != NULL ? '}' : ']';
+			out->len++;
+			depth--;
+			continue;
+		}
+		if (l->i > 0)
+			put_bytes(out, ", ", 2);
+		if (l->keys != NULL)
+		{
+			off = l->koff;
+			JBE_ADVANCE_OFFSET(l->koff, l->keys[l->i]);
+			write_string(out, l->base + off, (int) (l->koff - off));
+			put_bytes(out, ": ", 2);
+		}
+		e = l->vals[l->i];
+		off = l->voff;
+		JBE_ADVANCE_OFFSET(l->voff, e);
+		l->i++;
+		if (!JBE_ISCONTAINER(e))
+		{
+			write_scalar(out, e, l->base, off, l->voff - off);
+			continue;
+		}
+		if (depth == cap)
+		{
+			WalkLevel  *grown = palloc(sizeof(WalkLevel) * cap * 2);
+
+			memcpy(grown, stack, sizeof(WalkLevel) * cap);
+			if (stack != fixed)
+				pfree(stack);
+			stack = grown;
+			cap *= 2;
+			l = &stack[depth - 1];
+		}
+		/* containers are int-aligned within the data area */
+		open_level(out, &stack[depth++],
+				   (const JsonbContainer *) (l->base + INTALIGN(off)));
+	}
+	if (stack != fixed)
+		pfree(stack);
+	/* the pieces are written without the StringInfo's trailing NUL; restore it */
+	out->data[out->len] = '\0';
+}
+
+/* The varlena header's room, then the text; sized from the jsonb's size. */
+static void
+render_varlena(StringInfo buf, Jsonb *jb)
+{
+	/* the text is about as long as the jsonb (escapes grow it a little) */
+	enlargeStringInfo(buf, VARHDRSZ + VARSIZE(jb) + VARSIZE(jb) / 8);
+	buf->len = VARHDRSZ;
+	gps_append_jsonb_as_json(buf, jb);
+	SET_VARSIZE(buf->data, buf->len);
 }
 
 text *
 gps_jsonb_to_json(Jsonb *jb)
 {
 	StringInfoData buf;
-	text	   *result;
 
-	/*
-	 * Build the varlena in place: header first, then the text, sized up
-	 * front (the text is about as long as the jsonb) to avoid regrowing.
-	 */
 	initStringInfo(&buf);
-	enlargeStringInfo(&buf, VARHDRSZ + VARSIZE(jb) + VARSIZE(jb) / 8);
-	appendStringInfoSpaces(&buf, VARHDRSZ);
-	gps_append_jsonb_as_json(&buf, jb);
-	result = (text *) buf.data;
-	SET_VARSIZE(result, buf.len);
-	return result;
+	render_varlena(&buf, jb);
+	return (text *) buf.data;
+}
+
+text *
+gps_jsonb_to_json_reuse(StringInfo buf, Jsonb *jb)
+{
+	resetStringInfo(buf);
+	render_varlena(buf, jb);
+	return (text *) buf->data;
 }
 
 char *

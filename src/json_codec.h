@@ -24,6 +24,7 @@
 
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
 
@@ -43,7 +44,18 @@ extern Jsonb *gps_json_datum_to_jsonb(Datum json);
  */
 extern text *gps_jsonb_to_json(Jsonb *jb);
 
-/* Render stored jsonb into a StringInfo (appends; escape reversed). */
+/*
+ * The same into buf (reset first, reused across rows so a listing allocates
+ * one buffer, not one per document); the result is buf->data, valid until
+ * buf is used again.  For loops whose rows are copied, e.g. by
+ * tuplestore_putvalues.
+ */
+extern text *gps_jsonb_to_json_reuse(StringInfo buf, Jsonb *jb);
+
+/*
+ * Render stored jsonb into a StringInfo (appends; escape reversed): the text
+ * of jsonb_out with the escape reversed, byte for byte.
+ */
 extern void gps_append_jsonb_as_json(StringInfo out, Jsonb *jb);
 
 /*

@@ -57,6 +57,9 @@ gps_portal_to_json_rows(Portal portal, Tuplestorestate *store, TupleDesc tupdesc
 	MemoryContext rowctx = AllocSetContextCreate(CurrentMemoryContext,
 												 "gitproxy document row",
 												 ALLOCSET_DEFAULT_SIZES);
+	StringInfoData docbuf;		/* each row's json, reused */
+
+	initStringInfo(&docbuf);
 
 	for (;;)
 	{
@@ -71,7 +74,7 @@ gps_portal_to_json_rows(Portal portal, Tuplestorestate *store, TupleDesc tupdesc
 			MemoryContext old = MemoryContextSwitchTo(rowctx);
 			Datum		doc = gps_spi_getdatum(i, 1, &isnull);
 
-			out[0] = PointerGetDatum(gps_jsonb_to_json(DatumGetJsonbP(doc)));
+			out[0] = PointerGetDatum(gps_jsonb_to_json_reuse(&docbuf, DatumGetJsonbP(doc)));
 			tuplestore_putvalues(store, tupdesc, out, outnulls);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(rowctx);
@@ -80,6 +83,7 @@ gps_portal_to_json_rows(Portal portal, Tuplestorestate *store, TupleDesc tupdesc
 	}
 	SPI_cursor_close(portal);
 	MemoryContextDelete(rowctx);
+	pfree(docbuf.data);
 }
 
 void

@@ -176,6 +176,58 @@ gps_push_decision(Jsonb *doc)
 }
 
 /*
+ * The keys of git-proxy's MongoDB listing projection (contract §4.2.1), in
+ * jsonb key order (length, then bytes), so the result is built sorted.
+ */
+static const char *const summary_keys[] = {
+	"id", "url", "repo", "type", "error", "branch", "method", "blocked",
+	"project", "canceled", "commitTo", "rejected", "repoName", "allowPush",
+	"rejection", "timestamp", "userEmail", "authorised", "commitData",
+	"commitFrom", "attestation", "blockedMessage",
+};
+
+text *
+gps_push_summary_json(Jsonb *doc)
+{
+	StringInfoData buf;
+	text	   *result;
+	bool		first = true;
+
+	/*
+	 * Written straight from the document's values: building the summary as
+	 * jsonb first would unpack and repack every nested value (commitData)
+	 * only to render it again.  Keys come in jsonb order and with jsonb_out's
+	 * separators, as gps_jsonb_to_json writes a document.
+	 */
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	appendStringInfoCharMacro(&buf, '{');
+	if (JB_ROOT_IS_OBJECT(doc))
+	{
+		for (int i = 0; i < (int) lengthof(summary_keys); i++)
+		{
+			JsonbValue	v;
+
+			if (getKeyJsonValueFromContainer(&doc->root, summary_keys[i],
+											 strlen(summary_keys[i]), &v) == NULL)
+				continue;
+			if (!first)
+				appendBinaryStringInfo(&buf, ", ", 2);
+			first = false;
+			appendStringInfoCharMacro(&buf, '"');
+			appendStringInfoString(&buf, summary_keys[i]);
+			appendBinaryStringInfo(&buf, "\": ", 3);
+			/* a container is copied as it is stored, a scalar wrapped */
+			gps_append_jsonb_as_json(&buf, JsonbValueToJsonb(&v));
+		}
+	}
+	appendStringInfoCharMacro(&buf, '}');
+	result = (text *) buf.data;
+	SET_VARSIZE(result, buf.len);
+	return result;
+}
+
+/*
  * gitproxy.push_decision(doc jsonb) -> jsonb
  *     The decision fields of a stored push document (gps_push_decision), as
  *     write_audit and import log them.  Pure.
@@ -465,6 +517,66 @@ bad:
 			 errdetail("Pass back a cursor value returned by gitproxy.get_pushes unchanged.")));
 }
 
+/*
+ * Kept plans of the listing statements, by text and parameter types: a
+ * listing's statement depends only on the query's shape (values are
+ * parameters), and a UI asks for the same few shapes page after page, so
+ * parsing and analysing each again cost more than reading a page of
+ * summaries.  Per backend, the most recently used LISTING_PLANS kept.
+ */
+#define LISTING_PLANS 8
+
+typedef struct ListingPlan
+{
+	char	   *sql;			/* NULL: free slot */
+	int			nargs;
+	Oid		   *argtypes;
+	SPIPlanPtr	plan;
+	uint64		used;
+} ListingPlan;
+
+static ListingPlan listing_plans[LISTING_PLANS];
+static uint64 listing_plan_clock;
+
+static SPIPlanPtr
+listing_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	ListingPlan *slot = &listing_plans[0];
+	SPIPlanPtr	plan;
+
+	for (int i = 0; i < LISTING_PLANS; i++)
+	{
+		ListingPlan *p = &listing_plans[i];
+
+		if (p->sql != NULL && p->nargs == nargs && strcmp(p->sql, sql) == 0 &&
+			memcmp(p->argtypes, argtypes, sizeof(Oid) * nargs) == 0)
+		{
+			p->used = ++listing_plan_clock;
+			return p->plan;
+		}
+		if (p->sql == NULL || (slot->sql != NULL && p->used < slot->used))
+			slot = p;
+	}
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	if (slot->sql != NULL)
+	{
+		SPI_freeplan(slot->plan);
+		pfree(slot->sql);
+		pfree(slot->argtypes);
+	}
+	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	slot->argtypes = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(nargs, 1));
+	memcpy(slot->argtypes, argtypes, sizeof(Oid) * nargs);
+	slot->nargs = nargs;
+	slot->plan = plan;
+	slot->used = ++listing_plan_clock;
+	return plan;
+}
+
 /* One ordered statement of a listing, read in batches (gps_get_pushes). */
 typedef struct ListingSide
 {
@@ -529,7 +641,7 @@ side_before(ListingSide *a, ListingSide *b)
 
 /*
  * gitproxy.get_pushes(query json DEFAULT NULL, "limit" integer DEFAULT NULL,
- *                     cursor text DEFAULT NULL)
+ *                     cursor text DEFAULT NULL, summary boolean DEFAULT false)
  *     -> TABLE(push json, cursor text)
  *     Sink method getPushes(query).  NULL (or JSON null) query applies the
  *     default filter {error: false, blocked: true, allowPush: false,
@@ -539,6 +651,10 @@ side_before(ListingSide *a, ListingSide *b)
  *     whose timestamp is not a number come last.  Documents are returned
  *     without "_id".  Each row's cursor resumes the listing after that row
  *     (keyset pagination); without limit every matching row is returned.
+ *     summary true returns each document's listing summary instead
+ *     (gps_push_summary_json: git-proxy's MongoDB projection); filter, order and
+ *     cursors are those of the full documents.  1.0's three-argument form
+ *     calls this with PG_NARGS() = 3.
  *     Errors: 22023 bad query, key or cursor, negative limit.
  */
 Datum
@@ -552,10 +668,12 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	ListingSide side[2];
 	int			nsides = 1;
 	int64		remaining = -1;	/* rows still wanted; -1: all */
+	bool		summary = PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext rowctx;
+	StringInfoData docbuf;		/* each row's json, reused (gps_jsonb_to_json_reuse) */
 
 	memset(side, 0, sizeof(side));
 	query = gps_arg_query(fcinfo, 0);
@@ -617,12 +735,13 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	store = gps_srf_begin(fcinfo, &tupdesc);
 	rowctx = AllocSetContextCreate(caller, "gitproxy get_pushes row",
 								   ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&docbuf);
 
 	SPI_connect();
 	for (int k = 0; k < nsides; k++)
 	{
-		side[k].portal = SPI_cursor_open_with_args(NULL, sql[k].data, f.nargs, f.argtypes,
-												   f.values, f.nulls, true, 0);
+		side[k].portal = SPI_cursor_open(NULL, listing_plan(sql[k].data, f.nargs, f.argtypes),
+										 f.values, f.nulls, true);
 		side_fetch(&side[k]);
 	}
 	while (remaining != 0)
@@ -632,6 +751,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 		Datum		out[2];
 		bool		nulls[2] = {false, false};
 		MemoryContext old;
+		Jsonb	   *doc;
 
 		for (int k = 0; k < nsides; k++)
 			if (side[k].pos < side[k].n &&
@@ -640,7 +760,9 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 		if (s == NULL)
 			break;
 		old = MemoryContextSwitchTo(rowctx);
-		out[0] = PointerGetDatum(gps_jsonb_to_json(DatumGetJsonbP(side_value(s, 1, &isnull))));
+		doc = DatumGetJsonbP(side_value(s, 1, &isnull));
+		out[0] = PointerGetDatum(summary ? gps_push_summary_json(doc)
+								 : gps_jsonb_to_json_reuse(&docbuf, doc));
 		out[1] = CStringGetTextDatum(cursor_encode(side_ts(s),
 												   TextDatumGetCString(side_value(s, 3, &isnull))));
 		tuplestore_putvalues(store, tupdesc, out, nulls);
@@ -659,5 +781,6 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	MemoryContextDelete(rowctx);
+	pfree(docbuf.data);
 	return (Datum) 0;
 }

@@ -147,6 +147,18 @@ extern Jsonb *gps_push_decision(Jsonb *doc);
  * plus the "set" pairs.  SQL: gitproxy.push_document(jsonb, jsonb).
  */
 extern Jsonb *gps_push_document(Jsonb *doc, Jsonb *decision);
+
+/*
+ * The listing summary of a stored push document as JSON text (a json datum,
+ * storage escape reversed): an object of the top-level keys of git-proxy's
+ * MongoDB listing projection (contract §4.2.1: id, allowPush, attestation,
+ * authorised, blocked, blockedMessage, branch, canceled, commitData,
+ * commitFrom, commitTo, error, method, project, rejected, rejection, repo,
+ * repoName, timestamp, type, url, userEmail) that it has, values unchanged;
+ * never _id.  Written like gps_jsonb_to_json writes a whole document.  Pure:
+ * applies to whatever document the listing returns.
+ */
+extern text *gps_push_summary_json(Jsonb *doc);
 #endif
 
 #endif							/* GPS_PUSHES_H */

@@ -377,7 +377,10 @@ GPS_API gps_status gps_cancel(gps_client *client, const char *id, char **result_
  *   (AND, JSON-type strict, dotted paths, array contains,
  *   {"$regex":"src","$options":"i"}).
  * limit: maximum number of pushes (>= 0), or any negative value
- *   (GPS_NO_LIMIT) for all.
+ *   (GPS_NO_LIMIT) for all.  All are read in keyset pages of 100 on one
+ *   connection inside one REPEATABLE READ READ ONLY transaction: one
+ *   consistent snapshot, as one statement would read, without the server
+ *   building the whole result at once; each page is bounded like a call.
  * cursor: NULL for the first page, else the "cursor" of the previous page.
  * *page_json = {"pushes":[<push>,...],"cursor":"<opaque>"|null}: pushes
  *   newest first (timestamp, epoch ms, descending; then id descending),
@@ -389,6 +392,21 @@ GPS_API gps_status gps_cancel(gps_client *client, const char *id, char **result_
  */
 GPS_API gps_status gps_get_pushes(gps_client *client, const char *query_json, int limit,
 								  const char *cursor, char **page_json, gps_error *err);
+
+/*
+ * getPushes(query) as git-proxy's MongoDB listing returns it ->
+ * gitproxy.get_pushes(query json, "limit" integer, cursor text,
+ * summary => true).  Arguments, paging, order, cursors and errors exactly
+ * as gps_get_pushes (cursors of either function resume the other), but each
+ * push is its listing summary: only the fields id, allowPush, attestation,
+ * authorised, blocked, blockedMessage, branch, canceled, commitData,
+ * commitFrom, commitTo, error, method, project, rejected, rejection, repo,
+ * repoName, timestamp, type, url, userEmail that it has (never "_id",
+ * "steps", "user", ...).  Much smaller and faster than whole documents.
+ * Read-only.  Since library 1.1.0.
+ */
+GPS_API gps_status gps_get_push_summaries(gps_client *client, const char *query_json, int limit,
+										  const char *cursor, char **page_json, gps_error *err);
 
 /*
  * getPushesForUserProfile(emailVariants, username) ->

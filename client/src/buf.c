@@ -122,6 +122,27 @@ gpsi_buf_json_string(gpsi_buf *b, const char *s)
 }
 
 void
+gpsi_buf_put_column(gpsi_buf *b, const PGresult *res, int nrows, int col)
+{
+	size_t		total = nrows + 256;	/* separators, and room for what follows */
+
+	for (int i = 0; i < nrows; i++)
+		total += (size_t) PQgetlength(res, i, col);
+	if (!reserve(b, total))
+		return;
+	for (int i = 0; i < nrows; i++)
+	{
+		size_t		n = (size_t) PQgetlength(res, i, col);
+
+		if (i > 0)
+			b->data[b->len++] = ',';
+		memcpy(b->data + b->len, PQgetvalue(res, i, col), n);
+		b->len += n;
+	}
+	b->data[b->len] = '\0';
+}
+
+void
 gpsi_buf_free(gpsi_buf *b)
 {
 	free(b->data);

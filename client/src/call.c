@@ -240,3 +240,133 @@ gpsi_call(gps_client *c, const gpsi_method *m, const char *const *values, bool c
 		return st;
 	}
 }
+
+/* one statement of a paged call; GPS_OK with *res, else err filled and
+ * *lost set when the connection is gone (conn must then be closed) */
+static gps_status
+page_exec(gps_client *c, gpsi_conn *conn, const gpsi_method *m, const char *sql, int nparams,
+		  const char *const *values, PGresult **res, bool *lost, gps_error *err)
+{
+	bool		timed_out;
+	ExecStatusType es;
+	PGresult   *r = gpsi_exec(c, conn->pg, sql, nparams, m->types, values, gpsi_call_deadline(conn),
+							  &timed_out);
+
+	*res = NULL;
+	*lost = false;
+	if (timed_out)
+	{
+		*lost = true;
+		return gpsi_error_set(err, GPS_TIMEOUT, "",
+							  "%s: no answer from the server within %lld ms (statement_timeout "
+							  "plus %d ms); the query was cancelled", m->name,
+							  (long long) conn->call_limit_ms, GPSI_CALL_GRACE_MS);
+	}
+	es = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (es == PGRES_TUPLES_OK || es == PGRES_COMMAND_OK)
+	{
+		*res = r;
+		return GPS_OK;
+	}
+	if (gpsi_connection_lost(conn->pg, r))
+	{
+		char		why[512];
+
+		gpsi_copy_text(why, sizeof(why), r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
+					   : PQerrorMessage(conn->pg));
+		*lost = true;
+		PQclear(r);
+		return gpsi_error_set(err, GPS_UNAVAILABLE, "", "%s", why);
+	}
+	{
+		gps_status	st = gpsi_error_from_result(err, r, conn->pg);
+
+		PQclear(r);
+		return st;
+	}
+}
+
+gps_status
+gpsi_call_pages(gps_client *c, const gpsi_method *m, const char **values, int cursor_param,
+				gpsi_page_fn page, gpsi_restart_fn restart, void *arg, gps_error *err)
+{
+	const char *first_cursor;
+	gps_error	own;
+
+	if (err == NULL)
+		err = &own;				/* its message is needed below */
+	if (c == NULL)
+		return gpsi_error_set(err, GPS_INVALID_INPUT, "", "client must not be NULL");
+	first_cursor = values[cursor_param];
+	for (int attempt = 0;; attempt++)
+	{
+		gpsi_conn  *conn;
+		PGresult   *r;
+		bool		lost = false;
+		bool		done = false;
+		gps_status	st = gpsi_acquire(c, attempt > 0, false, &conn, err);
+
+		if (st != GPS_OK)
+			return st;
+		values[cursor_param] = first_cursor;
+		if (attempt > 0)
+			restart(arg);
+		/* one snapshot for every page, as one statement would read */
+		st = page_exec(c, conn, m, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, &r,
+					   &lost, err);
+		PQclear(r);
+		while (st == GPS_OK && !done)
+		{
+			st = page_exec(c, conn, m, m->sql, m->nparams, values, &r, &lost, err);
+			if (st == GPS_OK)
+			{
+				st = page(arg, r, &values[cursor_param], &done, err);
+				PQclear(r);
+			}
+		}
+		if (!lost)
+		{
+			gps_error	local;
+			bool		failed = st != GPS_OK;
+
+			/* COMMIT after the last page, ROLLBACK after an error (the
+			 * caller gets the first error, never a retry for it) */
+			if (page_exec(c, conn, m, failed ? "ROLLBACK" : "COMMIT", 0, NULL, &r, &lost,
+						  failed ? &local : err) == GPS_OK)
+				PQclear(r);
+			else if (!failed)
+				st = err->category;
+			if (failed)
+			{
+				gpsi_release(c, conn, lost);
+				return st;
+			}
+		}
+		if (!lost)
+		{
+			gpsi_release(c, conn, false);
+			if (st == GPS_OK)
+				gpsi_error_clear(err);
+			return st;
+		}
+		gpsi_release(c, conn, true);
+		if (st == GPS_TIMEOUT)
+			return st;
+		gpsi_pool_suspect(c);
+		if (attempt == 0)
+		{
+			gpsi_pool_count_retry(c);
+			gpsi_log(c, GPS_LOG_WARNING, "connection lost during %s, retrying once on a new connection: %s",
+					 m->name, err->message);
+			continue;
+		}
+		{
+			char		why[sizeof(err->message)];
+
+			gpsi_copy_text(why, sizeof(why), err->message);
+			return gpsi_error_set(err, GPS_UNAVAILABLE, "",
+								  "connection to the server lost during %s (also on retry): %s",
+								  m->name, why);
+		}
+	}
+}

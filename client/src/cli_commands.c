@@ -195,7 +195,10 @@ run_get_pushes(cli_ctx *ctx, int argc, char **argv)
 	if (ctx->opt[0] && (rc = parse_int(ctx, "--limit", ctx->opt[0], 0, INT_MAX, &limit)) != 0)
 		return rc;
 	CONNECT(ctx);
-	st = gps_get_pushes(ctx->client, argc > 0 ? argv[0] : NULL, (int) limit, ctx->opt[1], &out, &e);
+	st = (ctx->flag[0] ? gps_get_push_summaries : gps_get_pushes)(ctx->client,
+																   argc > 0 ? argv[0] : NULL,
+																   (int) limit, ctx->opt[1],
+																   &out, &e);
 	return cli_result(ctx, st, &e, out, true);
 }
 
@@ -409,13 +412,16 @@ const cli_command cli_commands[] = {
 	 1, 2, NOOPT, true, run_reject, 0x2},
 	{"cancel", "ID", "cancel: cancel a push, print {\"message\":\"canceled <id>\"}", "", 1, 1, NOOPT, true,
 	 run_cancel, 0},
-	{"get-pushes", "[QUERY] [--limit N] [--cursor CURSOR]",
+	{"get-pushes", "[QUERY] [--limit N] [--cursor CURSOR] [--summary]",
 	 "getPushes: print {\"pushes\":[...],\"cursor\":...}, newest first",
 	 "Without QUERY git-proxy's default listing filter applies ({\"error\":false,\"blocked\":true,\n"
 	 "\"allowPush\":false,\"authorised\":false,\"type\":\"push\"}: it also returns rejected and\n"
 	 "canceled pushes); {} lists every record.\n"
 	 "With --limit, \"cursor\" is non-null when more pushes follow: pass it to --cursor for the next page.\n"
-	 JSON_NOTE, 0, 1, {"--limit", "--cursor"}, true, run_get_pushes, 0x1},
+	 "--summary prints each push as git-proxy's MongoDB listing does: only id, allowPush, attestation,\n"
+	 "authorised, blocked, blockedMessage, branch, canceled, commitData, commitFrom, commitTo, error,\n"
+	 "method, project, rejected, rejection, repo, repoName, timestamp, type, url, userEmail.\n"
+	 JSON_NOTE, 0, 1, {"--limit", "--cursor"}, true, run_get_pushes, 0x1, {"--summary"}},
 	{"get-pushes-for-user-profile", "EMAILS USERNAME",
 	 "getPushesForUserProfile: pushes by one of EMAILS (JSON array) or reviewed by USERNAME",
 	 JSON_NOTE, 2, 2, NOOPT, true, run_profile, 0x1},

@@ -14,6 +14,7 @@
 #include "gitproxy_sink.h"
 
 /* PostgreSQL type OIDs used as parameter types (stable catalog values). */
+#define GPSI_BOOLOID		16
 #define GPSI_INT4OID		23
 #define GPSI_TEXTOID		25
 #define GPSI_JSONOID		114
@@ -34,6 +35,12 @@ void		gpsi_buf_put(gpsi_buf *b, const char *s, size_t n);
 void		gpsi_buf_puts(gpsi_buf *b, const char *s);
 void		gpsi_buf_printf(gpsi_buf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
 void		gpsi_buf_json_string(gpsi_buf *b, const char *s);
+/*
+ * Append column col of rows 0..nrows-1 of res (no NULLs), separated by ",",
+ * growing the buffer once: lengths from PQgetlength, so no strlen and no
+ * regrowth (a listing page of whole documents is about half a megabyte).
+ */
+void		gpsi_buf_put_column(gpsi_buf *b, const PGresult *res, int nrows, int col);
 void		gpsi_buf_free(gpsi_buf *b);
 /* hand the contents to *out (or free them when out is NULL) */
 gps_status	gpsi_buf_finish(gpsi_buf *b, char **out, gps_error *err);
@@ -150,6 +157,23 @@ gps_status	gpsi_call(gps_client *c, const gpsi_method *m, const char *const *val
  */
 PGresult   *gpsi_exec(gps_client *c, PGconn *pg, const char *sql, int nparams, const Oid *types,
 					  const char *const *values, int64_t deadline, bool *timed_out);
+/*
+ * A listing read in keyset pages (the unpaged listings): the method's
+ * statement is run again and again on one connection inside one REPEATABLE
+ * READ READ ONLY transaction, so every page reads the same snapshot, as one
+ * statement would.  After each page, page() consumes the rows, points
+ * *cursor at the cursor of the next page (its own storage, valid until the
+ * next call) and sets *done after the last page.  values[cursor_param] is
+ * the cursor parameter.  Each statement has the deadline of one call.
+ * When the connection is lost the whole listing is read again once on a
+ * fresh connection, after restart() drops what page() collected.
+ */
+typedef gps_status (*gpsi_page_fn) (void *arg, const PGresult *res, const char **cursor,
+									bool *done, gps_error *err);
+typedef void (*gpsi_restart_fn) (void *arg);
+gps_status	gpsi_call_pages(gps_client *c, const gpsi_method *m, const char **values,
+							int cursor_param, gpsi_page_fn page, gpsi_restart_fn restart,
+							void *arg, gps_error *err);
 /* the deadline of one statement on conn */
 int64_t		gpsi_call_deadline(const gpsi_conn *conn);
 /* drop an inherited connection without touching its server session */

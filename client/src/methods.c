@@ -18,6 +18,7 @@
 #define I4 GPSI_INT4OID
 #define TA GPSI_TEXTARRAYOID
 #define TS GPSI_TIMESTAMPTZOID
+#define B  GPSI_BOOLOID
 
 /* name, sql, nparams, types, idempotent (safe to retry once) */
 #define METHOD(var, name, sql, n, idem, ...) \
@@ -31,7 +32,7 @@ METHOD(m_authorise, "authorise", "SELECT gitproxy.authorise($1, $2)", 2, false, 
 METHOD(m_reject, "reject", "SELECT gitproxy.reject($1, $2)", 2, false, T, J);
 METHOD(m_cancel, "cancel", "SELECT gitproxy.cancel($1)", 1, false, T);
 METHOD(m_get_pushes, "getPushes",
-	   "SELECT p.push, p.cursor FROM gitproxy.get_pushes($1, $2, $3) AS p", 3, true, J, I4, T);
+	   "SELECT p.push, p.cursor FROM gitproxy.get_pushes($1, $2, $3, $4) AS p", 4, true, J, I4, T, B);
 METHOD(m_profile, "getPushesForUserProfile",
 	   "SELECT gitproxy.get_pushes_for_user_profile($1, $2)", 2, true, TA, T);
 METHOD(m_rollups, "getRepoPushRollupsByCanonicalUrl",
@@ -390,12 +391,66 @@ gps_cancel(gps_client *c, const char *id, char **result_json, gps_error *err)
 	return call_scalar(c, &m_cancel, v, result_json, err);
 }
 
-gps_status
-gps_get_pushes(gps_client *c, const char *query_json, int limit, const char *cursor,
-			   char **page_json, gps_error *err)
+/*
+ * Rows of an unpaged listing read per statement: one keyset page of this
+ * many rows at a time, so the server never builds (and spills to temporary
+ * files) the whole result of one set-returning call.  100 real documents
+ * (about 10 KB each) stay well below the default work_mem of 4 MB, beyond
+ * which even one page would go to a temporary file.
+ */
+#define LISTING_PAGE_ROWS 100
+#define LISTING_PAGE_ROWS_TEXT "100"
+
+/* an unpaged getPushes collected page by page (gpsi_call_pages) */
+typedef struct push_pages
+{
+	gpsi_buf	b;
+	int			n;				/* pushes so far */
+	char	   *cursor;			/* of the last row so far */
+} push_pages;
+
+static gps_status
+push_page(void *arg, const PGresult *res, const char **cursor, bool *done, gps_error *err)
+{
+	push_pages *pp = arg;
+	int			n = PQntuples(res);
+
+	(void) err;
+	for (int i = 0; i < n; i++)
+	{
+		if (pp->n++ > 0)
+			gpsi_buf_put(&pp->b, ",", 1);
+		gpsi_buf_puts(&pp->b, PQgetvalue(res, i, 0));
+	}
+	*done = n < LISTING_PAGE_ROWS;
+	if (!*done)
+	{
+		free(pp->cursor);
+		pp->cursor = strdup(PQgetvalue(res, n - 1, 1));
+		if (pp->cursor == NULL)
+			return gpsi_oom(err);
+		*cursor = pp->cursor;
+	}
+	return GPS_OK;
+}
+
+static void
+push_restart(void *arg)
+{
+	push_pages *pp = arg;
+
+	gpsi_buf_free(&pp->b);
+	gpsi_buf_init(&pp->b);
+	gpsi_buf_puts(&pp->b, "{\"pushes\":[");
+	pp->n = 0;
+}
+
+static gps_status
+get_pushes(gps_client *c, const char *query_json, int limit, const char *cursor, bool summary,
+		   char **page_json, gps_error *err)
 {
 	char		lim[16];
-	const char *v[] = {query_json, NULL, cursor};
+	const char *v[] = {query_json, NULL, cursor, summary ? "true" : "false"};
 	PGresult   *res;
 	gps_status	st;
 	gpsi_buf	b;
@@ -404,26 +459,35 @@ gps_get_pushes(gps_client *c, const char *query_json, int limit, const char *cur
 	bool		more;
 
 	null_out(page_json);
-	if (limit >= 0)
+	if (limit < 0)
 	{
-		/* one row more than asked tells whether another page follows */
-		snprintf(lim, sizeof(lim), "%d", (limit > 0 && limit < INT_MAX) ? limit + 1 : limit);
-		v[1] = lim;
+		push_pages	pp = {{0}, 0, NULL};
+
+		v[1] = LISTING_PAGE_ROWS_TEXT;
+		gpsi_buf_init(&pp.b);
+		push_restart(&pp);
+		st = gpsi_call_pages(c, &m_get_pushes, v, 2, push_page, push_restart, &pp, err);
+		free(pp.cursor);
+		if (st != GPS_OK)
+		{
+			gpsi_buf_free(&pp.b);
+			return st;
+		}
+		gpsi_buf_puts(&pp.b, "],\"cursor\":null}");
+		return gpsi_buf_finish(&pp.b, page_json, err);
 	}
+	/* one row more than asked tells whether another page follows */
+	snprintf(lim, sizeof(lim), "%d", (limit > 0 && limit < INT_MAX) ? limit + 1 : limit);
+	v[1] = lim;
 	st = gpsi_call(c, &m_get_pushes, v, false, &res, err);
 	if (st != GPS_OK)
 		return st;
 	n = PQntuples(res);
 	more = limit > 0 && (n > limit || (limit == INT_MAX && n == limit));
-	shown = (limit >= 0 && n > limit) ? limit : n;
+	shown = n > limit ? limit : n;
 	gpsi_buf_init(&b);
 	gpsi_buf_puts(&b, "{\"pushes\":[");
-	for (int i = 0; i < shown; i++)
-	{
-		if (i > 0)
-			gpsi_buf_put(&b, ",", 1);
-		gpsi_buf_puts(&b, PQgetvalue(res, i, 0));
-	}
+	gpsi_buf_put_column(&b, res, shown, 0);
 	gpsi_buf_puts(&b, "],\"cursor\":");
 	if (more)
 		gpsi_buf_json_string(&b, PQgetvalue(res, shown - 1, 1));
@@ -432,6 +496,20 @@ gps_get_pushes(gps_client *c, const char *query_json, int limit, const char *cur
 	gpsi_buf_put(&b, "}", 1);
 	PQclear(res);
 	return gpsi_buf_finish(&b, page_json, err);
+}
+
+gps_status
+gps_get_pushes(gps_client *c, const char *query_json, int limit, const char *cursor,
+			   char **page_json, gps_error *err)
+{
+	return get_pushes(c, query_json, limit, cursor, false, page_json, err);
+}
+
+gps_status
+gps_get_push_summaries(gps_client *c, const char *query_json, int limit, const char *cursor,
+					   char **page_json, gps_error *err)
+{
+	return get_pushes(c, query_json, limit, cursor, true, page_json, err);
 }
 
 gps_status

@@ -9,6 +9,51 @@ CREATE TABLE bench_baseline.runs (n serial PRIMARY KEY, at timestamptz DEFAULT n
 CREATE TABLE bench_baseline.pushes (id text PRIMARY KEY, data jsonb NOT NULL);
 CREATE TABLE bench_baseline.repos (id text PRIMARY KEY, data jsonb NOT NULL);
 CREATE TABLE bench_baseline.audit_insert (id text PRIMARY KEY, data jsonb NOT NULL);
+-- the durable-write floor: one-row autocommit INSERT, no index
+CREATE TABLE bench_baseline.durable_floor (v int);
+
+-- json text to jsonb, NULL when jsonb cannot hold it (\u0000, lone surrogates)
+CREATE FUNCTION bench_baseline.try_jsonb(t text) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN t::jsonb;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END $$;
+
+-- Storage of the push records (the storage target of issue 13): per table
+-- heap (main fork with free-space and visibility maps), TOAST (table and its
+-- index) and indexes.  Sink: every table of schema gitproxy that holds push
+-- data (name with push, decision or rollup; not the import staging table and
+-- not a permission table such as *can_push*), so that tables a redesign adds
+-- (decision state, rollup deltas) are counted.  Baseline: the given tables.
+CREATE FUNCTION bench_baseline.storage(side text, baseline_tables text[] DEFAULT NULL)
+RETURNS TABLE (rel text, heap bigint, toast bigint, idx bigint) LANGUAGE sql AS $$
+  SELECT c.oid::regclass::text,
+         pg_table_size(c.oid) - coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0),
+         coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0),
+         pg_indexes_size(c.oid)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'p')
+     AND CASE side
+           WHEN 'sink' THEN n.nspname = 'gitproxy'
+                AND (c.relname LIKE '%push%' OR c.relname LIKE '%decision%' OR c.relname LIKE '%rollup%')
+                AND c.relname <> 'import_staging' AND c.relname NOT LIKE '%can\_push%'
+                AND c.relname NOT LIKE '%permission%'
+           ELSE n.nspname = 'bench_baseline' AND c.relname = ANY (baseline_tables)
+         END
+   ORDER BY 1
+$$;
+
+-- right after the import: the real records in both designs, sizes kept for
+-- the storage rows (baseline: the documents as git-proxy's API returns them,
+-- in a plain jsonb table; the stored form where jsonb cannot hold one)
+CREATE TABLE bench_baseline.load_pushes (id text PRIMARY KEY, data jsonb NOT NULL);
+INSERT INTO bench_baseline.load_pushes (id, data)
+SELECT id, coalesce(bench_baseline.try_jsonb(gitproxy.get_push(id)::text), doc) FROM gitproxy.pushes;
+CREATE TABLE bench_baseline.storage_after_load AS
+SELECT 'sink' AS side, * FROM bench_baseline.storage('sink')
+UNION ALL
+SELECT 'baseline', * FROM bench_baseline.storage('baseline', '{load_pushes}');
 
 -- decision targets: a copy of every real push record (type push) in both
 -- designs, so decisions never change the real records the listings use

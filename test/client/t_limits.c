@@ -276,7 +276,7 @@ test_regex_backreference_bounded(void **state)
 				pid;
 
 	(void) state;
-	REQUIRE_FN("gitproxy.get_pushes(json,integer,text)");
+	REQUIRE_FN("gitproxy.get_pushes(json,integer,text,boolean)");
 	c = open_limited(app);
 	memset(value, 'a', 1009);	/* odd: no match, found by backtracking */
 	value[1009] = '\0';

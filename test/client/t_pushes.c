@@ -309,6 +309,145 @@ test_get_pushes_filter_and_pages(void **state)
 	gps_close(c);
 }
 
+/* the listing summary: git-proxy's MongoDB projection, paged like full documents */
+static void
+test_push_summaries(void **state)
+{
+	gps_client *c = t_open(NULL);
+	const char *url = t_uid("https://example.com/summary");
+	char		doc[1024];
+	char		query[256];
+	char	   *page = NULL,
+			   *full = NULL,
+			   *v;
+	gps_error	e;
+	const char *params[1];
+
+	(void) state;
+	REQUIRE_FN("gitproxy.get_pushes(json,integer,text,boolean)");
+	snprintf(doc, sizeof(doc),
+			 "{\"id\":\"%s-a\",\"type\":\"push\",\"timestamp\":2,\"url\":\"%s\","
+			 "\"branch\":\"refs/heads/main\",\"commitData\":[{\"message\":\"m\"}],"
+			 "\"attestation\":null,\"steps\":[{\"content\":\"diff\"}],\"user\":\"alice\","
+			 "\"autoApproved\":false,\"_id\":\"0123456789abcdef01234567\"}", url, url);
+	assert_int_equal(gps_write_audit(c, doc, &e), GPS_OK);
+	snprintf(doc, sizeof(doc), "{\"id\":\"%s-b\",\"timestamp\":1,\"url\":\"%s\"}", url, url);
+	assert_int_equal(gps_write_audit(c, doc, &e), GPS_OK);
+	snprintf(query, sizeof(query), "{\"url\":\"%s\"}", url);
+
+	assert_int_equal(gps_get_push_summaries(c, query, GPS_NO_LIMIT, NULL, &page, &e), GPS_OK);
+	v = t_json_get(page, "{pushes}");
+	assert_int_equal(t_json_len(v), 2);
+	free(v);
+	/* the fields of the projection the document has, nothing else */
+	params[0] = page;
+	v = t_sql("SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys($1::jsonb->'pushes'->0) k",
+			  1, params);
+	assert_string_equal(v, "attestation,branch,commitData,id,timestamp,type,url");
+	free(v);
+	assert_json_field(page, "{pushes,0,commitData,0,message}", "m");
+	v = t_sql("SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys($1::jsonb->'pushes'->1) k",
+			  1, params);
+	assert_string_equal(v, "id,timestamp,url");
+	free(v);
+	v = t_json_get(page, "{cursor}");
+	assert_null(v);
+	gps_free(page);
+
+	/* a summary page and a full page: same rows, same cursor, each resumes the other */
+	assert_int_equal(gps_get_push_summaries(c, query, 1, NULL, &page, &e), GPS_OK);
+	assert_int_equal(gps_get_pushes(c, query, 1, NULL, &full, &e), GPS_OK);
+	v = t_json_get(page, "{cursor}");
+	assert_non_null(v);
+	assert_json_field(full, "{cursor}", v);
+	snprintf(doc, sizeof(doc), "%s-a", url);
+	assert_json_field(page, "{pushes,0,id}", doc);
+	assert_json_field(full, "{pushes,0,id}", doc);
+	gps_free(page);
+	gps_free(full);
+	assert_int_equal(gps_get_pushes(c, query, 5, v, &full, &e), GPS_OK);
+	snprintf(doc, sizeof(doc), "%s-b", url);
+	assert_json_field(full, "{pushes,0,id}", doc);
+	free(v);
+	v = t_json_get(full, "{cursor}");
+	assert_null(v);
+	gps_free(full);
+
+	/* errors as gps_get_pushes */
+	page = (char *) 1;
+	assert_error(gps_get_push_summaries(c, "{}", 2, "not-a-cursor", &page, &e), &e, GPS_INVALID_INPUT,
+				 "22023", "invalid cursor");
+	assert_null(page);
+	assert_error(gps_get_push_summaries(c, "[1]", GPS_NO_LIMIT, NULL, &page, &e), &e,
+				 GPS_INVALID_INPUT, "22023", NULL);
+	assert_null(page);
+	gps_close(c);
+}
+
+/*
+ * An unpaged listing longer than the library's internal page (100 rows):
+ * byte for byte what one statement returns, one snapshot, and the
+ * connection goes back to the pool idle.
+ */
+static void
+test_get_pushes_unpaged_pages(void **state)
+{
+	gps_client *c = t_open(NULL);
+	const char *url = t_uid("https://example.com/unpaged");
+	char		query[256];
+	char	   *page = NULL,
+			   *want,
+			   *v;
+	gps_error	e;
+	const char *params[2];
+	gps_pool_stats ps;
+
+	(void) state;
+	REQUIRE_FN("gitproxy.get_pushes(json,integer,text,boolean)");
+	params[0] = url;
+	/* ties on timestamp cross page boundaries (ordered by id there) */
+	free(t_sql("SELECT count(gitproxy.write_audit(json_build_object('id', $1 || '-' || i, "
+			   "'type', 'push', 'timestamp', i % 7, 'url', $1, 'blob', repeat('x', i % 50))))"
+			   " FROM generate_series(1, 1203) i", 1, params));
+	snprintf(query, sizeof(query), "{\"url\":\"%s\"}", url);
+	params[0] = query;
+	for (int summary = 0; summary < 2; summary++)
+	{
+		params[1] = summary ? "true" : "false";
+		want = t_sql("SELECT '{\"pushes\":[' || coalesce(string_agg(push::text, ','), '') || "
+					 "'],\"cursor\":null}' FROM gitproxy.get_pushes($1::json, NULL, NULL, $2::boolean)",
+					 2, params);
+		assert_int_equal((summary ? gps_get_push_summaries : gps_get_pushes)
+						 (c, query, GPS_NO_LIMIT, NULL, &page, &e), GPS_OK);
+		assert_string_equal(page, want);
+		v = t_json_get(page, "{pushes}");
+		assert_int_equal(t_json_len(v), 1203);
+		free(v);
+		gps_free(page);
+		free(want);
+	}
+	/* from a cursor on, without a limit: the rest, as one statement */
+	v = t_sql("SELECT cursor FROM gitproxy.get_pushes($1::json, 700)", 1, params);
+	params[1] = v;
+	want = t_sql("SELECT '{\"pushes\":[' || string_agg(push::text, ',') || '],\"cursor\":null}' "
+				 "FROM gitproxy.get_pushes($1::json, NULL, $2)", 2, params);
+	assert_int_equal(gps_get_pushes(c, query, GPS_NO_LIMIT, v, &page, &e), GPS_OK);
+	assert_string_equal(page, want);
+	gps_free(page);
+	free(want);
+	free(v);
+	assert_error(gps_get_pushes(c, "{}", GPS_NO_LIMIT, "zz", &page, &e), &e, GPS_INVALID_INPUT,
+				 "22023", "invalid cursor");
+	assert_null(page);
+	gps_pool_status(c, &ps);
+	assert_int_equal(ps.in_use, 0);
+	assert_int_equal(ps.size, ps.idle);
+	/* the connection came back idle, outside any transaction, and works */
+	assert_int_equal(gps_get_pushes(c, query, 1, NULL, &page, &e), GPS_OK);
+	gps_free(page);
+	gps_close(c);
+}
+
 static void
 test_get_pushes_invalid(void **state)
 {
@@ -455,6 +594,8 @@ const struct CMUnitTest t_push_tests[] = {
 	cmocka_unit_test(test_strict_review_conflict),
 	cmocka_unit_test(test_get_pushes_filter_and_pages),
 	cmocka_unit_test(test_get_pushes_invalid),
+	cmocka_unit_test(test_push_summaries),
+	cmocka_unit_test(test_get_pushes_unpaged_pages),
 	cmocka_unit_test(test_derive_created_at),
 	cmocka_unit_test(test_profile_listing),
 	cmocka_unit_test(test_rollups),

@@ -28,7 +28,7 @@ SELECT has_trigger('gitproxy', 'decision_log', 'decision_log_append_only', 'deci
 
 SELECT is_definer('gitproxy', 'write_audit', ARRAY['json'], 'write_audit is SECURITY DEFINER');
 SELECT has_function('gitproxy', 'write_audit', ARRAY['json']);
-SELECT has_function('gitproxy', 'get_pushes', ARRAY['json', 'integer', 'text']);
+SELECT has_function('gitproxy', 'get_pushes', ARRAY['json', 'integer', 'text', 'boolean']);
 SELECT function_returns('gitproxy', 'get_push', ARRAY['text'], 'json');
 
 -- rules for every function of the schema

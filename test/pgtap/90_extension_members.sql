@@ -54,7 +54,7 @@ SELECT set_eq(
     'function gitproxy.get_applied_migrations()',
     'function gitproxy.get_public_keys(text)',
     'function gitproxy.get_push(text)',
-    'function gitproxy.get_pushes(json,integer,text)',
+    'function gitproxy.get_pushes(json,integer,text,boolean)',
     'function gitproxy.get_pushes_for_user_profile(text[],text)',
     'function gitproxy.get_repo(text)',
     'function gitproxy.get_repo_by_id(text)',

@@ -16,6 +16,6 @@ export { deriveCreatedAt } from './object-id';
 export { METHODS } from './methods';
 export type { MethodKey, MethodSql } from './methods';
 export type {
-  PublicKeyRecord, PushPage, PushRecord, Query, RecordClasses, RepoActivityTabCounts,
+  ListingOptions, PageRequest, PublicKeyRecord, PushPage, PushRecord, Query, RecordClasses, RepoActivityTabCounts,
   RepoPushRollupsByCanonicalUrl, RepoRecord, UserRecord,
 } from './types';

@@ -27,7 +27,8 @@ export const METHODS = {
   reject: m('reject', 'SELECT gitproxy.reject($1::pg_catalog.text, $2::pg_catalog.json) AS v', false),
   cancel: m('cancel', 'SELECT gitproxy.cancel($1::pg_catalog.text) AS v', false),
   getPushes: m('getPushes',
-    'SELECT p.push, p.cursor FROM gitproxy.get_pushes($1::pg_catalog.json, $2::pg_catalog.int4, $3::pg_catalog.text) AS p', true),
+    'SELECT p.push, p.cursor FROM gitproxy.get_pushes($1::pg_catalog.json, $2::pg_catalog.int4, $3::pg_catalog.text, ' +
+      '$4::pg_catalog.bool) AS p', true),
   getPushesForUserProfile: m('getPushesForUserProfile',
     'SELECT gitproxy.get_pushes_for_user_profile($1::pg_catalog.text[], $2::pg_catalog.text) AS v', true),
   getRepoPushRollupsByCanonicalUrl: m('getRepoPushRollupsByCanonicalUrl',

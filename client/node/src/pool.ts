@@ -253,6 +253,56 @@ export class SinkPool {
     }
   }
 
+  /**
+   * An unpaged listing read in keyset pages: `m` runs again and again on one
+   * connection inside one REPEATABLE READ READ ONLY transaction (one
+   * snapshot, as one statement would read), `values[cursorAt]` set to the
+   * `cursor` column of the previous page's last row, until a page has fewer
+   * than `pageRows` rows.  The rows of every page, in order.  Server errors
+   * as {@link run}; a lost connection reads the whole listing again once on
+   * a fresh connection (listings are idempotent).
+   */
+  async runPages<R extends { cursor: string }>(m: MethodSql, values: unknown[], cursorAt: number,
+    pageRows: number): Promise<R[]> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.acquire(attempt > 0);
+      const args = values.slice();
+      const rows: R[] = [];
+      let failed: unknown;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        for (;;) {
+          const res = await client.query(m.text, args);
+          const page = res.rows as R[];
+          for (const r of page) rows.push(r);
+          if (page.length < pageRows) break;
+          args[cursorAt] = (page[page.length - 1] as R).cursor;
+        }
+        await client.query('COMMIT');
+        client.release();
+        return rows;
+      } catch (e) {
+        failed = e;
+      }
+      if (!connectionLost(failed)) {
+        try {
+          await client.query('ROLLBACK');
+          client.release();
+        } catch (e2) {
+          client.release(e2 as Error);
+        }
+        throw fromServerError(failed);
+      }
+      client.release(failed as Error);
+      this.lostAt = Date.now();
+      if (attempt > 0) {
+        throw unavailable(`connection to the server lost during ${m.name} (also on retry): ${messageOf(failed)}`, failed);
+      }
+      this.retries++;
+      this.log('warning', `connection lost during ${m.name}, retrying once on a new connection: ${messageOf(failed)}`);
+    }
+  }
+
   /** Pool figures. */
   figures(): PoolFigures {
     return {

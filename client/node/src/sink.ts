@@ -13,7 +13,7 @@ import type { Health, PoolFigures, PoolOptions } from './pool';
 import { createSessionStore } from './session-store';
 import type { ExpressSessionModule, GitProxySessionStore, SessionStoreSettings } from './session-store';
 import type {
-  PublicKeyRecord, PushPage, PushRecord, Query, RecordClasses, RepoActivityTabCounts,
+  ListingOptions, PageRequest, PublicKeyRecord, PushPage, PushRecord, Query, RecordClasses, RepoActivityTabCounts,
   RepoPushRollupsByCanonicalUrl, RepoRecord, UserRecord,
 } from './types';
 
@@ -42,10 +42,21 @@ export interface GitProxySink<A = PushRecord, R = RepoRecord, U = UserRecord> {
   getSessionStore(): GitProxySessionStore;
   /** Sink.getRepoPushRollupsByCanonicalUrl: counts and newest timestamps (epoch ms) per canonical remote URL, as Maps. */
   getRepoPushRollupsByCanonicalUrl(): Promise<RepoPushRollupsByCanonicalUrl>;
-  /** Sink.getPushes: the whole listing, newest first, without `_id`; no argument = git-proxy's default filter, {} = all. Errors: 22023 bad query. */
-  getPushes(query?: Query): Promise<A[]>;
-  /** Paged getPushes: at most `limit` pushes and the cursor of the next page (null on the last). Errors: 22023 bad query, cursor or limit. */
-  getPushesPage(query: Query | undefined, page: { limit: number; cursor?: string | null }): Promise<PushPage<A>>;
+  /**
+   * Sink.getPushes: the whole listing, newest first, without `_id`; no
+   * query = git-proxy's default filter, {} = all.  `{ summary: true }`:
+   * git-proxy's MongoDB projection of each push ({@link ListingOptions}).
+   * Read in keyset pages of 100 on one connection inside one REPEATABLE READ
+   * READ ONLY transaction: one snapshot, as one statement, without the
+   * server building the whole result at once.  Errors: 22023 bad query.
+   */
+  getPushes(query?: Query, options?: ListingOptions): Promise<A[]>;
+  /**
+   * Paged getPushes: at most `limit` pushes and the cursor of the next page
+   * (null on the last); `summary` as for getPushes (cursors of summary and
+   * whole pages resume each other).  Errors: 22023 bad query, cursor or limit.
+   */
+  getPushesPage(query: Query | undefined, page: PageRequest): Promise<PushPage<A>>;
   /** Sink.getPushesForUserProfile: type "push" with userEmail in emailVariants or attestation.reviewer.username = profileUsername (case-insensitive). */
   getPushesForUserProfile(emailVariants: string[], profileUsername: string): Promise<A[]>;
   /** Sink.writeAudit: upsert keyed by id (replace). Errors: 22023 "Invalid id". */
@@ -154,6 +165,9 @@ function withProto<T>(doc: unknown, cls: { prototype: T } | undefined): T {
   return doc as T;
 }
 
+/** Rows per statement of an unpaged listing (as the C library). */
+const LISTING_PAGE_ROWS = 100;
+
 type V = { v: unknown };
 const first = (rows: V[]): unknown => rows[0]?.v ?? null;
 const nothing = (): void => undefined;
@@ -204,8 +218,9 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
       }
       return out;
     },
-    async getPushes(query?: Query) {
-      const rows = await db.run<{ push: unknown }>(METHODS.getPushes, [queryJson(query), null, null]);
+    async getPushes(query?: Query, options?: ListingOptions) {
+      const rows = await db.runPages<{ push: unknown; cursor: string }>(METHODS.getPushes,
+        [queryJson(query), LISTING_PAGE_ROWS, null, options?.summary === true], 2, LISTING_PAGE_ROWS);
       return rows.map((r) => withProto<A>(r.push, cls.Action));
     },
     async getPushesPage(query, page) {
@@ -213,7 +228,7 @@ export function createSink<A = PushRecord, R = RepoRecord, U = UserRecord>(
       // one row more than asked tells whether another page follows (as the C library)
       const ask = Number.isInteger(limit) && limit > 0 && limit < 2147483647 ? limit + 1 : limit;
       const rows = await db.run<{ push: unknown; cursor: string }>(METHODS.getPushes,
-        [queryJson(query), ask, page.cursor ?? null]);
+        [queryJson(query), ask, page.cursor ?? null, page.summary === true]);
       const more = limit > 0 && rows.length > limit;
       const shown = more ? rows.slice(0, limit) : rows;
       return {

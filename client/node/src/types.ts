@@ -64,6 +64,27 @@ export interface RepoPushRollupsByCanonicalUrl {
   latestPushAtMs: Map<string, number>;
 }
 
+/** Options of the push listings (getPushes, getPushesPage). */
+export interface ListingOptions {
+  /**
+   * true: each push as git-proxy's MongoDB listing projects it, only the
+   * fields id, allowPush, attestation, authorised, blocked, blockedMessage,
+   * branch, canceled, commitData, commitFrom, commitTo, error, method,
+   * project, rejected, rejection, repo, repoName, timestamp, type, url,
+   * userEmail that it has (never `_id`, `steps`, `user`, ...); same filter,
+   * order and cursors as whole documents, far less to read.  Default false.
+   */
+  summary?: boolean;
+}
+
+/** Page request of getPushesPage. */
+export interface PageRequest extends ListingOptions {
+  /** at most this many pushes (an integer >= 0) */
+  limit: number;
+  /** the previous page's cursor; absent or null for the first page */
+  cursor?: string | null;
+}
+
 /** One page of getPushesPage. */
 export interface PushPage<A> {
   pushes: A[];

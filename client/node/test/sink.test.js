@@ -96,6 +96,94 @@ test('getPushesPage walks the listing with limit and cursor', async () => {
   await assert.rejects(sink.getPushesPage({}, { limit: 1, cursor: 'garbage' }), (e) => e.code === '22023');
 });
 
+const SUMMARY_KEYS = ['id', 'allowPush', 'attestation', 'authorised', 'blocked', 'blockedMessage', 'branch', 'canceled',
+  'commitData', 'commitFrom', 'commitTo', 'error', 'method', 'project', 'rejected', 'rejection', 'repo', 'repoName',
+  'timestamp', 'type', 'url', 'userEmail'];
+
+test('{ summary: true }: git-proxy\'s MongoDB projection on getPushes and getPushesPage, same rows and cursors', async () => {
+  await sink.writeAudit(push('sum-1', { url: 'summary-url', timestamp: 20, branch: 'refs/heads/x', commitData: [{ message: 'm' }],
+    user: 'alice', autoApproved: false, attestation: null }));
+  await sink.writeAudit({ id: 'sum-2', url: 'summary-url', timestamp: 10 });
+  const full = await sink.getPushes({ url: 'summary-url' });
+  const summ = await sink.getPushes({ url: 'summary-url' }, { summary: true });
+  assert.deepEqual(summ.map((p) => p.id), ['sum-1', 'sum-2']);
+  for (let i = 0; i < full.length; i++) {
+    const want = Object.fromEntries(Object.entries(full[i]).filter(([k]) => SUMMARY_KEYS.includes(k)));
+    assert.deepEqual({ ...summ[i] }, want);
+    assert.ok(summ[i] instanceof Action);
+    assert.equal(summ[i]._id, undefined);
+  }
+  assert.equal(summ[0].steps, undefined);
+  assert.equal(summ[0].user, undefined);
+  assert.equal(summ[0].attestation, null);
+  assert.deepEqual(Object.keys(summ[1]).sort(), ['id', 'timestamp', 'url']);
+  const p1 = await sink.getPushesPage({ url: 'summary-url' }, { limit: 1, summary: true });
+  const f1 = await sink.getPushesPage({ url: 'summary-url' }, { limit: 1 });
+  assert.equal(p1.cursor, f1.cursor);
+  assert.deepEqual({ ...p1.pushes[0] }, { ...summ[0] });
+  const p2 = await sink.getPushesPage({ url: 'summary-url' }, { limit: 5, cursor: f1.cursor, summary: true });
+  assert.deepEqual(p2.pushes.map((p) => ({ ...p })), [{ ...summ[1] }]);
+  assert.equal(p2.cursor, null);
+  // a filter on a field the summary drops still applies
+  assert.deepEqual((await sink.getPushes({ user: 'alice' }, { summary: true })).map((p) => p.id), ['sum-1']);
+  await assert.rejects(sink.getPushes({ $where: 'x' }, { summary: true }), (e) => e.code === '22023');
+  await assert.rejects(sink.getPushesPage({}, { limit: 1, cursor: 'garbage', summary: true }), (e) => e.code === '22023');
+  await sink.deletePush('sum-1');
+  await sink.deletePush('sum-2');
+});
+
+test('unpaged getPushes over several internal pages equals the one-statement listing, one snapshot', async () => {
+  const a = await admin(DB);
+  try {
+    await a.query(`SELECT count(gitproxy.write_audit(json_build_object('id', 'many-' || i, 'type', 'push', 'url', 'many',
+      'timestamp', i % 7, 'blob', repeat('x', i % 50)))) FROM generate_series(1, 1203) i`);
+    for (const summary of [false, true]) {
+      const want = (await a.query(`SELECT push::text AS t FROM gitproxy.get_pushes('{"url":"many"}', NULL, NULL, $1)`,
+        [summary])).rows.map((r) => JSON.parse(r.t));
+      const got = await sink.getPushes({ url: 'many' }, { summary });
+      assert.equal(got.length, 1203);
+      assert.deepEqual(got.map((p) => ({ ...p })), want);
+    }
+    assert.equal(sink.poolFigures().idle, sink.poolFigures().total);
+    // pairs written in one transaction, one row sorting first and one last:
+    // a listing from one snapshot holds both of a pair or neither
+    let stop = false;
+    let pairs = 0;
+    const writer = (async () => {
+      while (!stop) {
+        pairs++;
+        await a.query(`SELECT gitproxy.write_audit(json_build_object('id', 'top-' || $1::int, 'type', 'push', 'url', 'many',
+          'timestamp', 1e15 + $1::int)), gitproxy.write_audit(json_build_object('id', 'bottom-' || $1::int, 'type', 'push',
+          'url', 'many', 'timestamp', -$1::int))`, [pairs]);
+      }
+    })();
+    let listings = 0;
+    try {
+      while (listings < 5 || pairs < 10) {
+        const ids = new Set((await sink.getPushes({ url: 'many' }, { summary: listings % 2 === 1 })).map((p) => p.id));
+        listings++;
+        for (let k = 1; k <= pairs; k++) {
+          assert.equal(ids.has(`top-${k}`), ids.has(`bottom-${k}`), `pair ${k} seen whole or not at all`);
+        }
+      }
+    } finally {
+      stop = true;
+      await writer;
+    }
+    await a.query("DELETE FROM gitproxy.pushes WHERE doc->>'url' = 'many'");
+  } finally {
+    await a.end();
+  }
+});
+
+test('unpaged getPushes errors: the first page\'s, and the connection goes back idle', async () => {
+  await assert.rejects(sink.getPushes({ $where: 1 }), (e) => e instanceof SinkError && e.code === '22023');
+  await assert.rejects(sink.getPushes([1]), (e) => e.code === '22023');
+  const f = sink.poolFigures();
+  assert.equal(f.idle, f.total);
+  assert.ok((await sink.getPushes({})).length > 0);
+});
+
 test('authorise / reject / cancel: messages, flags, not-found', async () => {
   await sink.writeAudit(push('p-5', { canceled: true, rejected: true }));
   assert.deepEqual(await sink.authorise('p-5', { note: 'approved' }), { message: 'authorised p-5' });
