@@ -502,6 +502,63 @@ $refold$;
 
 -- == Write path: storage, rollups, listing projection ==
 
+-- --- Review decisions as an overlay of the stored document (issue 13) ---------
+-- 1.0's decisions rewrote the whole document: a new TOAST value (most of the
+-- WAL of a decision) and a dead copy of it per decision.  1.1's decisions
+-- write only the flag columns and the small overlay `decision`; the API
+-- merges it into doc on reading (gitproxy.push_document), and write_audit and
+-- the import, which replace doc, reset it to NULL.  1.0 rows have no overlay.
+ALTER TABLE gitproxy.pushes ADD COLUMN decision jsonb;
+-- kept in the heap row (MAIN: moved out of line only if the row cannot fit
+-- otherwise): a few hundred bytes, read with the flag columns
+ALTER TABLE gitproxy.pushes ALTER COLUMN decision SET STORAGE MAIN;
+ALTER TABLE gitproxy.pushes ADD CONSTRAINT pushes_decision_is_object
+  CHECK (pg_catalog.jsonb_typeof(decision) OPERATOR(pg_catalog.=) 'object');
+COMMENT ON COLUMN gitproxy.pushes.decision IS 'what review decisions changed since doc was last written: {"set": {key: value, ...}, "unset": [key, ...]} over the keys authorised, canceled, rejected, attestation and rejection; NULL when none (write_audit and import reset it). Read the document through gitproxy.push_document(doc, decision)';
+COMMENT ON COLUMN gitproxy.pushes.doc IS 'the document without _id as last written by write_audit or an import, U+FFFF-escaped jsonb; review decisions leave it as it is (see decision). Decode with gitproxy.get_push';
+
+-- the reviewer of the current attestation, so that a decision (a non-HOT
+-- update: the flag columns sit in index predicates) inserts into
+-- pushes_reviewer_idx without detoasting doc
+ALTER TABLE gitproxy.pushes ADD COLUMN reviewer text;
+COMMENT ON COLUMN gitproxy.pushes.reviewer IS 'attestation.reviewer.username of the document (stored form) when a JSON string, else NULL; set by write_audit, import and authorise; indexed case-folded by pushes_reviewer_idx';
+UPDATE gitproxy.pushes p
+   SET reviewer = p.doc OPERATOR(pg_catalog.#>>) '{attestation,reviewer,username}'
+ WHERE pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.#>) '{attestation,reviewer,username}') OPERATOR(pg_catalog.=) 'string';
+DROP INDEX gitproxy.pushes_reviewer_idx;
+CREATE INDEX pushes_reviewer_idx ON gitproxy.pushes USING hash (gitproxy.fold_case(reviewer))
+  WHERE type OPERATOR(pg_catalog.=) 'push';
+COMMENT ON INDEX gitproxy.pushes_reviewer_idx IS 'case-folded attestation.reviewer.username of pushes (get_pushes_for_user_profile), any length, from the plain column reviewer';
+
+-- the same for pushes_irregular_idx: its predicate on doc (ten detoasts of
+-- the document per decision) becomes a plain column set by the writers
+ALTER TABLE gitproxy.pushes ADD COLUMN irregular boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN gitproxy.pushes.irregular IS 'true when the document was written with an array at a key that has a typed column (type, url, userEmail, timestamp, error, blocked, allowPush, authorised, canceled, rejected), which its column then cannot answer; set by write_audit and import (kept by a strict-mode write), not cleared by decisions (listings test the document too)';
+UPDATE gitproxy.pushes p SET irregular = true
+ WHERE pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'type') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'url') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'userEmail') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'timestamp') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'error') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'blocked') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'allowPush') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'authorised') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'canceled') OPERATOR(pg_catalog.=) 'array'
+    OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'rejected') OPERATOR(pg_catalog.=) 'array';
+DROP INDEX gitproxy.pushes_irregular_idx;
+CREATE INDEX pushes_irregular_idx ON gitproxy.pushes (ts DESC, id DESC) WHERE irregular;
+COMMENT ON INDEX gitproxy.pushes_irregular_idx IS 'get_pushes filters on typed keys: the pushes whose document holds an array at one of them (their typed column cannot answer), marked by the column irregular';
+
+CREATE FUNCTION gitproxy.push_document(doc jsonb, decision jsonb) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'gps_push_document_sql'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION gitproxy.push_document(jsonb, jsonb) IS
+  'The push document as the API returns it (without _id), from the columns doc and decision of gitproxy.pushes: doc without the keys decision names in "set" (an object) and "unset" (an array of key strings), plus the "set" pairs; doc itself, unread, when decision is NULL. The same jsonb that 1.0 stored after the same decisions. Internal to get_push, get_pushes, get_pushes_for_user_profile, write_audit and import (no git-proxy sink method); for ad-hoc SQL on the table: SELECT gitproxy.push_document(p.doc, p.decision) FROM gitproxy.pushes p. Pure. Errors: none (NULL doc gives NULL).';
+REVOKE ALL ON FUNCTION gitproxy.push_document(jsonb, jsonb) FROM PUBLIC;
+
+COMMENT ON TABLE gitproxy.pushes IS
+  'git-proxy push and request records (Action), one row per id. The document (without _id, stored jsonb form: U+FFFF escape for \u0000 and lone surrogates, see README) is gitproxy.push_document(doc, decision): doc as last written, decision the overlay of later review decisions. type, ts, url, user_email, the six flag columns and reviewer are typed copies of document fields (NULL unless the JSON type fits) that listings filter and sort on; the API functions set them on every write, so write only through gitproxy.write_audit, the decision functions and gitproxy.import_pushes.';
+
 -- --- Listing summary projection (issue 13) ---
 -- get_pushes gains a fourth argument: summary true returns git-proxy's
 -- MongoDB listing projection of each push instead of the whole document.

@@ -50,6 +50,7 @@
 #include "func_args.h"
 #include "json_codec.h"
 #include "json_results.h"
+#include "pushes.h"
 #include "spi_plan.h"
 #include "unicode_case.h"
 
@@ -175,12 +176,10 @@ static GpsPlan rollups_plan = {
 };
 
 /* The reviewer's username as in index pushes_reviewer_idx. */
-#define REVIEWER_SQL \
-	"gitproxy.fold_case(CASE WHEN jsonb_typeof(p.doc #> '{attestation,reviewer,username}') = 'string' " \
-	"THEN p.doc #>> '{attestation,reviewer,username}' END)"
+#define REVIEWER_SQL "gitproxy.fold_case(p.reviewer)"
 
 static GpsPlan profile_plan = {
-	"SELECT p.doc FROM gitproxy.pushes p WHERE p.type = 'push' "
+	"SELECT " GPS_PUSH_DOCUMENT_SQL("p") " FROM gitproxy.pushes p WHERE p.type = 'push' "
 	"AND (p.user_email = ANY ($1) OR " REVIEWER_SQL " = $2) "
 	"ORDER BY p.ts DESC, p.id DESC",
 	2, {TEXTARRAYOID, TEXTOID}

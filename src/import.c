@@ -81,13 +81,13 @@ static const char push_latest_fmt[] =
  */
 static const char push_insert_fmt[] =
 "WITH latest AS (%s), merged AS ("
-" INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ")"
+" INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ", reviewer, irregular)"
 " SELECT l.id, coalesce(l.record_id, gitproxy.import_new_id()), l.stored_doc,"
 "  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
-"  l.authorised, l.canceled, l.rejected"
+"  l.authorised, l.canceled, l.rejected, " GPS_PUSH_REVIEWER_SQL("l.stored_doc") ", " GPS_PUSH_IRREGULAR_SQL("l.stored_doc")
 " FROM latest l ORDER BY l.line_no"
 " ON CONFLICT (id_digest) DO NOTHING"
-" RETURNING p.id, true AS inserted, gitproxy.push_decision(p.doc) AS decision"
+" RETURNING p.id, true AS inserted, gitproxy.push_decision(" GPS_PUSH_DOCUMENT_SQL("p") ") AS decision"
 "), old AS (SELECT NULL::text AS id, NULL::jsonb AS decision, NULL::text AS state WHERE false"
 "), logged AS (" GPS_PUSH_LOG_CHANGES("import", "merged", "old") ")"
 " SELECT (SELECT count(*) FROM merged), 0::bigint,"
@@ -107,13 +107,13 @@ static const char push_replace_fmt[] =
 " SELECT e.id, e._id, " GPS_PUSH_OLD_DECISION_COLUMNS("e")
 " FROM gitproxy.pushes e JOIN latest l ON e.id = l.id FOR UPDATE OF e"
 "), merged AS ("
-" INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ")"
+" INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ", reviewer, irregular)"
 " SELECT l.id, coalesce(l.record_id, e._id, gitproxy.import_new_id()), l.stored_doc,"
 "  l.type, l.ts, l.url, l.user_email, l.error, l.blocked, l.allow_push,"
-"  l.authorised, l.canceled, l.rejected"
+"  l.authorised, l.canceled, l.rejected, " GPS_PUSH_REVIEWER_SQL("l.stored_doc") ", " GPS_PUSH_IRREGULAR_SQL("l.stored_doc")
 " FROM latest l LEFT JOIN old e ON e.id = l.id"
 " ON CONFLICT (id_digest) DO UPDATE SET _id = EXCLUDED._id, " GPS_PUSH_UPSERT_SET("$1")
-" RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision"
+" RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(" GPS_PUSH_DOCUMENT_SQL("p") ") AS decision"
 "), logged AS (" GPS_PUSH_LOG_CHANGES("import", "merged", "old") ")"
 " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), 0::bigint"
 " FROM merged";

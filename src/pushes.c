@@ -3,8 +3,11 @@
  *     The push store: write_audit, get_push, delete_push, get_pushes.
  *
  * A push document is kept whole in gitproxy.pushes.doc (stored jsonb form,
- * json_codec.h) without its _id, which lives in its own column.  Generated
- * columns hold the typed values that listings filter and sort on.
+ * json_codec.h) without its _id, which lives in its own column; review
+ * decisions add the overlay pushes.decision instead of rewriting doc, and
+ * every reader merges the two (GPS_PUSH_DOCUMENT_SQL, gps_push_document).
+ * Plain columns set on every write hold the typed values that listings
+ * filter and sort on.
  */
 #include "postgres.h"
 
@@ -34,6 +37,7 @@ PG_FUNCTION_INFO_V1(gps_get_push);
 PG_FUNCTION_INFO_V1(gps_delete_push);
 PG_FUNCTION_INFO_V1(gps_get_pushes);
 PG_FUNCTION_INFO_V1(gps_push_decision_sql);
+PG_FUNCTION_INFO_V1(gps_push_document_sql);
 
 /*
  * The upsert, and a decision_log row when it changed the decision fields.
@@ -45,17 +49,19 @@ static GpsPlan write_audit_plan = {
 	"WITH old AS (SELECT e.id, " GPS_PUSH_OLD_DECISION_COLUMNS("e") " "
 	"FROM gitproxy.pushes e WHERE e.id = $1 FOR UPDATE), "
 	"src AS (SELECT count(o.id) AS n FROM old o), "
-	"merged AS (INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ") "
-	"SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM src "
+	"merged AS (INSERT INTO gitproxy.pushes AS p (id, _id, doc, " GPS_PUSH_TYPED_COLUMNS ", reviewer, irregular) "
+	"SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, " GPS_PUSH_REVIEWER_SQL("$3") ", "
+	GPS_PUSH_IRREGULAR_SQL("$3") " FROM src "
 	"ON CONFLICT (id_digest) DO UPDATE SET " GPS_PUSH_UPSERT_SET("$4") " "
-	"RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(p.doc) AS decision) "
+	"RETURNING p.id, p.xmax = 0 AS inserted, gitproxy.push_decision(" GPS_PUSH_DOCUMENT_SQL("p") ") AS decision) "
 	GPS_PUSH_LOG_CHANGES("write_audit", "merged", "old"),
 	14, {TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID,
 	BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID, BOOLOID}
 };
 
 static GpsPlan get_push_plan = {
-	"SELECT doc || jsonb_build_object('_id', _id) FROM gitproxy.pushes WHERE id = $1",
+	"SELECT " GPS_PUSH_DOCUMENT_SQL("p") " || jsonb_build_object('_id', p._id) "
+	"FROM gitproxy.pushes p WHERE p.id = $1",
 	1, {TEXTOID}
 };
 
@@ -232,6 +238,94 @@ gps_push_decision_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(gps_push_decision(PG_GETARG_JSONB_P(0)));
 }
 
+/* Is the key (k, len) a string element of the jsonb array `arr`? */
+static bool
+in_key_array(JsonbContainer *arr, const char *k, int len)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) k;
+	v.val.string.len = len;
+	return findJsonbValueFromContainer(arr, JB_FARRAY, &v) != NULL;
+}
+
+Jsonb *
+gps_push_document(Jsonb *doc, Jsonb *decision)
+{
+	JsonbValue *set;
+	JsonbValue *unset;
+	JsonbContainer *setc = NULL;
+	JsonbContainer *unsetc = NULL;
+	JsonbParseState *state = NULL;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	k;
+	JsonbValue	v;
+	JsonbValue *res;
+
+	if (decision == NULL || !JB_ROOT_IS_OBJECT(decision) || !JB_ROOT_IS_OBJECT(doc))
+		return doc;
+	set = getKeyJsonValueFromContainer(&decision->root, "set", 3, NULL);
+	unset = getKeyJsonValueFromContainer(&decision->root, "unset", 5, NULL);
+	if (set != NULL && set->type == jbvBinary && JsonContainerIsObject(set->val.binary.data))
+		setc = set->val.binary.data;
+	if (unset != NULL && unset->type == jbvBinary && JsonContainerIsArray(unset->val.binary.data))
+		unsetc = unset->val.binary.data;
+	if (setc == NULL && unsetc == NULL)
+		return doc;
+
+	/*
+	 * One pass over doc's top-level pairs (nested values copied as they are),
+	 * dropping the keys the overlay sets or unsets, then the set pairs; the
+	 * result is the jsonb that rewriting doc would have stored.
+	 */
+	res = pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	it = JsonbIteratorInit(&doc->root);
+	tok = JsonbIteratorNext(&it, &v, true);	/* WJB_BEGIN_OBJECT */
+	while ((tok = JsonbIteratorNext(&it, &k, true)) == WJB_KEY)
+	{
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		if ((setc != NULL &&
+			 getKeyJsonValueFromContainer(setc, k.val.string.val, k.val.string.len, NULL) != NULL) ||
+			(unsetc != NULL && in_key_array(unsetc, k.val.string.val, k.val.string.len)))
+			continue;
+		pushJsonbValue(&state, WJB_KEY, &k);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	if (setc != NULL)
+	{
+		it = JsonbIteratorInit(setc);
+		tok = JsonbIteratorNext(&it, &v, true);
+		while ((tok = JsonbIteratorNext(&it, &k, true)) == WJB_KEY)
+		{
+			tok = JsonbIteratorNext(&it, &v, true);
+			pushJsonbValue(&state, WJB_KEY, &k);
+			pushJsonbValue(&state, WJB_VALUE, &v);
+		}
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/*
+ * gitproxy.push_document(doc jsonb, decision jsonb) -> jsonb
+ *     The push document the API returns (gps_push_document): doc with the
+ *     decision overlay merged in; doc itself when decision is NULL.  Pure;
+ *     not strict (NULL doc gives NULL).
+ */
+Datum
+gps_push_document_sql(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	/* no overlay: hand doc on as it is (a TOAST pointer stays unread) */
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	PG_RETURN_JSONB_P(gps_push_document(PG_GETARG_JSONB_P(0), PG_GETARG_JSONB_P(1)));
+}
+
 /*
  * gitproxy.write_audit(push json) -> void
  *     Sink method writeAudit(action).  Upsert keyed by the document's "id"
@@ -301,21 +395,27 @@ gps_delete_push(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * An array at a typed key: only rows marked irregular (pushes_irregular_idx's
+ * predicate) can hold one.
+ */
+#define KEY_IS_ARRAY(key) "p.irregular AND " GPS_DOC_KEY_IS_ARRAY("p.doc", key)
+
 /* The typed columns of gitproxy.pushes that listings filter on. */
 static const GpsTypedColumn push_columns[] = {
 	{"id", "p.id", GPS_COL_TEXT, NULL, true, false},
 	{"_id", "p._id", GPS_COL_TEXT, NULL, false, false},
-	{"type", "p.type", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "type"), true, false,
+	{"type", "p.type", GPS_COL_TEXT, KEY_IS_ARRAY("type"), true, false,
 	 GPS_PUSH_TYPE_COLUMN_MAX_BYTES},
-	{"url", "p.url", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "url"), true, false},
-	{"userEmail", "p.user_email", GPS_COL_TEXT, GPS_DOC_KEY_IS_ARRAY("p.doc", "userEmail"), true, false},
-	{"timestamp", "p.ts", GPS_COL_FLOAT8, GPS_DOC_KEY_IS_ARRAY("p.doc", "timestamp"), true, false},
-	{"error", "p.error", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "error"), true, false},
-	{"blocked", "p.blocked", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "blocked"), true, false},
-	{"allowPush", "p.allow_push", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "allowPush"), true, false},
-	{"authorised", "p.authorised", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "authorised"), true, false},
-	{"canceled", "p.canceled", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "canceled"), true, false},
-	{"rejected", "p.rejected", GPS_COL_BOOL, GPS_DOC_KEY_IS_ARRAY("p.doc", "rejected"), true, false},
+	{"url", "p.url", GPS_COL_TEXT, KEY_IS_ARRAY("url"), true, false},
+	{"userEmail", "p.user_email", GPS_COL_TEXT, KEY_IS_ARRAY("userEmail"), true, false},
+	{"timestamp", "p.ts", GPS_COL_FLOAT8, KEY_IS_ARRAY("timestamp"), true, false},
+	{"error", "p.error", GPS_COL_BOOL, KEY_IS_ARRAY("error"), true, false},
+	{"blocked", "p.blocked", GPS_COL_BOOL, KEY_IS_ARRAY("blocked"), true, false},
+	{"allowPush", "p.allow_push", GPS_COL_BOOL, KEY_IS_ARRAY("allowPush"), true, false},
+	{"authorised", "p.authorised", GPS_COL_BOOL, KEY_IS_ARRAY("authorised"), true, false},
+	{"canceled", "p.canceled", GPS_COL_BOOL, KEY_IS_ARRAY("canceled"), true, false},
+	{"rejected", "p.rejected", GPS_COL_BOOL, KEY_IS_ARRAY("rejected"), true, false},
 };
 
 /*
@@ -581,7 +681,7 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 		query = gps_json_to_jsonb(DEFAULT_PUSH_QUERY, strlen(DEFAULT_PUSH_QUERY));
 
 	gps_filter_init(&f);
-	gps_filter_compile(&f, query, "p.doc", push_columns, lengthof(push_columns), NULL);
+	gps_filter_compile(&f, query, GPS_PUSH_DOCUMENT_SQL("p"), push_columns, lengthof(push_columns), NULL);
 
 	initStringInfo(&after);
 	if (!PG_ARGISNULL(2))
@@ -622,11 +722,11 @@ gps_get_pushes(PG_FUNCTION_ARGS)
 	 */
 	initStringInfo(&sql[0]);
 	initStringInfo(&sql[1]);
-	appendStringInfo(&sql[0], "SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p WHERE %s%s%s",
+	appendStringInfo(&sql[0], "SELECT " GPS_PUSH_DOCUMENT_SQL("p") ", p.ts, p.id FROM gitproxy.pushes p WHERE %s%s%s",
 					 f.other_arm == NULL ? f.sql.data : f.typed_arm, after.data, tail.data);
 	if (f.other_arm != NULL)
 	{
-		appendStringInfo(&sql[1], "SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p "
+		appendStringInfo(&sql[1], "SELECT " GPS_PUSH_DOCUMENT_SQL("p") ", p.ts, p.id FROM gitproxy.pushes p "
 						 "WHERE %s AND (%s) IS NOT TRUE%s%s",
 						 f.other_arm, f.typed_arm, after.data, tail.data);
 		nsides = 2;

@@ -30,6 +30,47 @@
 #define GPS_PUSH_TYPED_COUNT 10
 
 /*
+ * The document of a push row `a` as the API returns it (without _id): the
+ * stored doc with the decision overlay merged in.  Review decisions never
+ * rewrite doc (its TOAST value stays as it is); they record what they change
+ * in the small column `decision`, {"set": {key: value, ...}, "unset": [key,
+ * ...]} over the decision keys.  Every reader of a push document goes
+ * through this expression; write_audit and the import replace doc and reset
+ * decision to NULL, so gitproxy.push_document returns doc unchanged (not
+ * even detoasted) for the rows no decision touched since.
+ */
+#define GPS_PUSH_DOCUMENT_SQL(a) "gitproxy.push_document(" a ".doc, " a ".decision)"
+
+/*
+ * The reviewer username of a push document expression `doc` (stored form),
+ * when attestation.reviewer.username is a JSON string; else NULL.  Kept in
+ * the plain column pushes.reviewer, which pushes_reviewer_idx indexes
+ * case-folded, so that a decision never detoasts doc to update that index.
+ */
+#define GPS_PUSH_REVIEWER_SQL(doc) \
+	"CASE WHEN pg_catalog.jsonb_typeof(" doc " OPERATOR(pg_catalog.#>) '{attestation,reviewer,username}') " \
+	"OPERATOR(pg_catalog.=) 'string' " \
+	"THEN " doc " OPERATOR(pg_catalog.#>>) '{attestation,reviewer,username}' END"
+
+/*
+ * Does a push document expression `doc` hold an array at one of the keys
+ * with a typed column (type, url, userEmail, timestamp and the six flags)?
+ * Kept in the plain column pushes.irregular, the predicate of
+ * pushes_irregular_idx, so that a decision (not a HOT update) need not
+ * detoast doc to decide whether the row enters that index.  The column may
+ * overstate (a decision replaces an array flag by a boolean without clearing
+ * it); listings test the document itself too.
+ */
+#define GPS_PUSH_KEY_IS_ARRAY(doc, key) \
+	"pg_catalog.jsonb_typeof(" doc " OPERATOR(pg_catalog.->) '" key "') OPERATOR(pg_catalog.=) 'array'"
+#define GPS_PUSH_IRREGULAR_SQL(doc) \
+	"coalesce(" GPS_PUSH_KEY_IS_ARRAY(doc, "type") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "url") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "userEmail") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "timestamp") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "error") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "blocked") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "allowPush") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "authorised") \
+	" OR " GPS_PUSH_KEY_IS_ARRAY(doc, "canceled") " OR " GPS_PUSH_KEY_IS_ARRAY(doc, "rejected") ", false)"
+
+/*
  * ON CONFLICT (id) DO UPDATE SET clause shared by write_audit and the bulk
  * import: replace semantics; in strict review mode (parameter `strict`) an
  * existing push keeps its decision flags and its
@@ -51,7 +92,7 @@
  * statement's snapshot) is always logged: its fields before are unknown.
  */
 #define GPS_PUSH_OLD_DECISION_COLUMNS(a) \
-	"gitproxy.push_decision(" a ".doc) AS decision, " GPS_PUSH_STATE_SQL(a) " AS state"
+	"gitproxy.push_decision(" GPS_PUSH_DOCUMENT_SQL(a) ") AS decision, " GPS_PUSH_STATE_SQL(a) " AS state"
 #define GPS_PUSH_LOG_CHANGES(action, merged, old) \
 	"INSERT INTO gitproxy.decision_log " \
 	"(push_id, decided_at, action, reviewer, payload, state_before, db_role) " \
@@ -67,10 +108,12 @@
 	"authorised = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.authorised ELSE EXCLUDED.authorised END, " \
 	"canceled = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.canceled ELSE EXCLUDED.canceled END, " \
 	"rejected = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.rejected ELSE EXCLUDED.rejected END, " \
+	"reviewer = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) " THEN p.reviewer ELSE EXCLUDED.reviewer END, " \
+	"irregular = EXCLUDED.irregular OR (" GPS_PUSH_KEEP_DECISION(strict) " AND p.irregular), " \
+	"decision = NULL, " \
 	"doc = CASE WHEN " GPS_PUSH_KEEP_DECISION(strict) \
 	" THEN (EXCLUDED.doc - " GPS_PUSH_DECISION_KEYS ") || " \
-	"(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) " \
-	" FROM jsonb_each(p.doc) e WHERE e.key = ANY (" GPS_PUSH_DECISION_KEYS ")) " \
+	"gitproxy.push_decision(" GPS_PUSH_DOCUMENT_SQL("p") ") " \
 	"ELSE EXCLUDED.doc END"
 
 #ifndef GPS_PUSHES_NO_JSONB
@@ -97,6 +140,13 @@ extern char *gps_push_id_of(Jsonb *doc);
  * it has (empty when none).  SQL: gitproxy.push_decision(jsonb).
  */
 extern Jsonb *gps_push_decision(Jsonb *doc);
+
+/*
+ * The document the API returns for a stored doc and its decision overlay
+ * (NULL: doc itself): doc without the overlay's "unset" keys and "set" keys,
+ * plus the "set" pairs.  SQL: gitproxy.push_document(jsonb, jsonb).
+ */
+extern Jsonb *gps_push_document(Jsonb *doc, Jsonb *decision);
 
 /*
  * The listing summary of a stored push document as JSON text (a json datum,

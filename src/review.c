@@ -3,8 +3,9 @@
  *     Review decisions on a push: authorise, reject, cancel.
  *
  * Each decision locks the push row (SELECT ... FOR UPDATE), checks strict
- * review mode, then changes the flags and payload and appends the decision to
- * gitproxy.decision_log in one statement.
+ * review mode, then changes the flag columns and the decision overlay (the
+ * stored document is never rewritten, see GPS_PUSH_DOCUMENT_SQL) and appends
+ * the decision to gitproxy.decision_log in one statement.
  *
  * The review mode is the database's, kept in gitproxy.settings: only its
  * owner (the extension owner) or a superuser writes it, through
@@ -88,12 +89,29 @@ static GpsPlan lock_plan = {
 	"SELECT u.id, clock_timestamp(), '" action "', " payload " #>> '{reviewer,username}', " \
 	payload ", $3, session_user FROM u"
 
+/*
+ * The decision overlay after a decision (pushes.h GPS_PUSH_DOCUMENT_SQL):
+ * the flags and `key` set to $2, or `key` unset when $2 is SQL NULL (as
+ * git-proxy's replace semantics do for undefined).  The stored doc is not
+ * touched, so the update keeps its TOAST value; the overlay is small and
+ * stored inline.
+ */
+#define OVERLAY_SET(flags) \
+	"(coalesce(decision -> 'set', '{}'::jsonb) || '" flags "'::jsonb)"
+#define OVERLAY_UNSET "coalesce(decision -> 'unset', '[]'::jsonb)"
+#define OVERLAY_WITH(flags, key) \
+	"CASE WHEN $2 IS NULL THEN jsonb_build_object(" \
+	"'set', " OVERLAY_SET(flags) " - '" key "', " \
+	"'unset', (" OVERLAY_UNSET " - '" key "') || '[\"" key "\"]'::jsonb) " \
+	"ELSE jsonb_build_object(" \
+	"'set', " OVERLAY_SET(flags) " || jsonb_build_object('" key "', $2), " \
+	"'unset', " OVERLAY_UNSET " - '" key "') END"
+
 static GpsPlan authorise_plan = {
 	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), "
-	"authorised = true, canceled = false, rejected = false, doc = CASE "
-	"WHEN $2 IS NULL THEN (doc || '{\"authorised\": true, \"canceled\": false, \"rejected\": false}') - 'attestation' "
-	"ELSE doc || '{\"authorised\": true, \"canceled\": false, \"rejected\": false}' "
-	"|| jsonb_build_object('attestation', $2) END "
+	"authorised = true, canceled = false, rejected = false, "
+	"reviewer = " GPS_PUSH_REVIEWER_SQL("jsonb_build_object('attestation', $2)") ", "
+	"decision = " OVERLAY_WITH("{\"authorised\": true, \"canceled\": false, \"rejected\": false}", "attestation") " "
 	"WHERE id = $1 RETURNING id) "
 	LOG_INSERT("authorise", "$2"),
 	3, {TEXTOID, JSONBOID, TEXTOID}
@@ -101,10 +119,8 @@ static GpsPlan authorise_plan = {
 
 static GpsPlan reject_plan = {
 	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), "
-	"authorised = false, canceled = false, rejected = true, doc = CASE "
-	"WHEN $2 IS NULL THEN (doc || '{\"authorised\": false, \"canceled\": false, \"rejected\": true}') - 'rejection' "
-	"ELSE doc || '{\"authorised\": false, \"canceled\": false, \"rejected\": true}' "
-	"|| jsonb_build_object('rejection', $2) END "
+	"authorised = false, canceled = false, rejected = true, "
+	"decision = " OVERLAY_WITH("{\"authorised\": false, \"canceled\": false, \"rejected\": true}", "rejection") " "
 	"WHERE id = $1 RETURNING id) "
 	LOG_INSERT("reject", "$2"),
 	3, {TEXTOID, JSONBOID, TEXTOID}
@@ -113,7 +129,9 @@ static GpsPlan reject_plan = {
 static GpsPlan cancel_plan = {
 	"WITH u AS (UPDATE gitproxy.pushes SET updated_at = now(), "
 	"authorised = false, canceled = true, rejected = false, "
-	"doc = doc || '{\"authorised\": false, \"canceled\": true, \"rejected\": false}' "
+	"decision = jsonb_build_object('set', "
+	OVERLAY_SET("{\"authorised\": false, \"canceled\": true, \"rejected\": false}") ", "
+	"'unset', " OVERLAY_UNSET ") "
 	"WHERE id = $1 RETURNING id) "
 	LOG_INSERT("cancel", "$2"),
 	3, {TEXTOID, JSONBOID, TEXTOID}

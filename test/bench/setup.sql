@@ -58,9 +58,9 @@ SELECT 'baseline', * FROM bench_baseline.storage('baseline', '{load_pushes}');
 -- decision targets: a copy of every real push record (type push) in both
 -- designs, so decisions never change the real records the listings use
 INSERT INTO gitproxy.pushes (id, _id, doc, type, ts, url, user_email, error, blocked,
-                            allow_push, authorised, canceled, rejected)
+                            allow_push, authorised, canceled, rejected, reviewer, irregular)
 SELECT 'bench-dec-' || id, gitproxy.import_new_id(), doc || jsonb_build_object('id', 'bench-dec-' || id),
-       type, ts, url, user_email, error, blocked, allow_push, authorised, canceled, rejected
+       type, ts, url, user_email, error, blocked, allow_push, authorised, canceled, rejected, reviewer, irregular
   FROM gitproxy.pushes WHERE type = 'push';
 INSERT INTO bench_baseline.pushes (id, data) SELECT id, doc FROM gitproxy.pushes;
 

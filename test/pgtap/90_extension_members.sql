@@ -73,6 +73,7 @@ SELECT set_eq(
     'function gitproxy.import_users(boolean)',
     'function gitproxy.lower_case(text)',
     'function gitproxy.push_decision(jsonb)',
+    'function gitproxy.push_document(jsonb,jsonb)',
     'function gitproxy.pushes_rollup_maintain()',
     'function gitproxy.query_match(jsonb,text[],jsonb,boolean)',
     'function gitproxy.query_regex(jsonb,text[],text,text)',
@@ -118,7 +119,7 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 85 member objects');
+  'extension gitproxy_sink has exactly its 86 member objects');
 
 -- an implicit member type is the row type of a member table or view, or the
 -- array type of a member type or of such a row type
@@ -136,7 +137,7 @@ SELECT is_empty(
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          67,
+          68,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),

@@ -71,7 +71,8 @@ SELECT string_agg(push->>'id', ' ' ORDER BY push->>'id') AS type_x FROM gitproxy
 SELECT string_agg(push->>'id', ' ' ORDER BY push->>'id') AS by_id FROM gitproxy.get_pushes('{"id": "types", "type": "x"}');
 -- get_pushes runs such a filter as two statements merged in listing order:
 -- the typed arm reads the pending partial index, the other arm
--- pushes_irregular_idx (same predicate text as GPS_DOC_KEY_IS_ARRAY)
+-- pushes_irregular_idx (predicate: the column irregular, which the arm's
+-- conditions imply)
 -- (enable_sort off: on so few rows a full sort would win over the
 -- incremental sort that the id-prefix listing indexes give, see 30_get_pushes)
 SET enable_seqscan = off;
@@ -80,8 +81,8 @@ EXPLAIN (COSTS OFF) SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p
  WHERE p.error = false AND p.blocked = true AND p.allow_push = false AND p.authorised = false AND p.type = 'push'
  ORDER BY p.ts DESC, pg_catalog.left(p.id, 512) DESC, p.id DESC LIMIT 50;
 EXPLAIN (COSTS OFF) SELECT p.doc, p.ts, p.id FROM gitproxy.pushes p
- WHERE (pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'error') OPERATOR(pg_catalog.=) 'array'
-        OR pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'blocked') OPERATOR(pg_catalog.=) 'array')
+ WHERE (p.irregular AND pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'error') OPERATOR(pg_catalog.=) 'array'
+        OR p.irregular AND pg_catalog.jsonb_typeof(p.doc OPERATOR(pg_catalog.->) 'blocked') OPERATOR(pg_catalog.=) 'array')
    AND gitproxy.query_match(p.doc, '{error}', 'false', false)
    AND gitproxy.query_match(p.doc, '{blocked}', 'true', false)
    AND (p.error = false AND p.blocked = true AND p.allow_push = false AND p.authorised = false AND p.type = 'push') IS NOT TRUE
