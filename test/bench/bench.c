@@ -1485,22 +1485,24 @@ grow_to(PGconn *c, long target)
 	must_exec(c, "SET session_replication_role = replica");
 	snprintf(sql, sizeof(sql),
 			 "INSERT INTO gitproxy.pushes (id, _id, doc, type, ts, url, user_email, error, "
-			 " blocked, allow_push, authorised, canceled, rejected) "
+			 " blocked, allow_push, authorised, canceled, rejected, decision, reviewer, irregular) "
 			 "SELECT s.id || '~' || g, gitproxy.import_new_id(), s.doc || CASE "
 			 " WHEN s.ts = '-Infinity' THEN jsonb_build_object('id', s.id || '~' || g) "
 			 " ELSE jsonb_build_object('id', s.id || '~' || g, "
 			 "  'timestamp', (s.ts - g * %lld::float8)::bigint) END, "
 			 " s.type, CASE WHEN s.ts = '-Infinity' THEN s.ts ELSE (s.ts - g * %lld::float8)::bigint END, "
-			 " s.url, s.user_email, s.error, s.blocked, s.allow_push, s.authorised, s.canceled, s.rejected "
+			 " s.url, s.user_email, s.error, s.blocked, s.allow_push, s.authorised, s.canceled, s.rejected, "
+			 " s.decision, s.reviewer, s.irregular "
 			 "FROM generate_series(%d, %d) g "
 			 "CROSS JOIN (SELECT id, doc, ts, type, url, user_email, error, blocked, allow_push, "
-			 "            authorised, canceled, rejected FROM gitproxy.pushes WHERE id NOT LIKE '%%~%%' "
+			 "            authorised, canceled, rejected, decision, reviewer, irregular "
+			 "            FROM gitproxy.pushes WHERE id NOT LIKE '%%~%%' "
 			 "            ORDER BY id) s "
 			 "LIMIT %ld", span, span, first, last, need);
 	must_exec(c, sql);
 	snprintf(sql, sizeof(sql),
 			 "INSERT INTO bench_baseline.pushes (id, data) "
-			 "SELECT id, doc FROM gitproxy.pushes "
+			 "SELECT id, gitproxy.push_document(doc, decision) FROM gitproxy.pushes "
 			 "WHERE id LIKE '%%~%%' AND split_part(id, '~', 2)::int BETWEEN %d AND %d",
 			 first, last);
 	must_exec(c, sql);
