@@ -554,8 +554,9 @@ BEGIN
   -- Counts: the sum of the URL's slot rows (a slot row may be negative: a
   -- push counted by one backend can be decided by another); a URL whose
   -- sums are all zero has no push.  Maxima: the greatest ts within the
-  -- bigint range, from the indexes above.  Keep in step with rollups_plan in
-  -- src/activity.c.
+  -- bigint range, from the indexes above (OFFSET 0 keeps the planner from
+  -- copying each probe into every use of its result).  Keep in step with
+  -- rollups_plan in src/activity.c.
   CREATE VIEW gitproxy.repo_activity AS
   SELECT s.url AS repo_key,
          s.pending,
@@ -596,7 +597,8 @@ BEGIN
                  AND p.ts OPERATOR(pg_catalog.<) '9223372036854775808'::pg_catalog.float8
                  AND p.error IS NOT TRUE AND p.rejected IS NOT TRUE AND p.canceled IS NOT TRUE
                  AND p.authorised IS NOT TRUE AND (p.blocked IS TRUE OR p.allow_push IS NOT TRUE)
-               ORDER BY p.ts DESC LIMIT 1) AS latest_pending_review_at_ms) m;
+               ORDER BY p.ts DESC LIMIT 1) AS latest_pending_review_at_ms
+      OFFSET 0) m;
 
   FOR g IN SELECT a.grantee, a.privilege_type, a.is_grantable
              FROM pg_catalog.aclexplode(acl) a
