@@ -502,6 +502,155 @@ $refold$;
 
 -- == Write path: storage, rollups, listing projection ==
 
+-- --- Repo push rollups without a hot row (issue 13) ---
+-- 1.0 kept one rollup row per canonical URL: every change to a push updated
+-- its repo's row and held that row lock until commit, so writers of one repo
+-- queued behind each other.  1.1 keys rollup rows by (url_digest, slot),
+-- slot being the writing backend's number: a backend runs one transaction at
+-- a time, so two open transactions never touch the same row, and readers sum
+-- the slots.  The two maxima are no longer stored (a maximum cannot be
+-- maintained without a shared row): readers take them from gitproxy.pushes,
+-- one backward index probe per URL.  The probe is keyed by a stored digest
+-- of the canonical URL so that repo_activity needs no function call (its
+-- readers may execute none).  This section rewrites no pushes row, so it
+-- must come before any section whose updates fire the rollup trigger.
+
+ALTER TABLE gitproxy.pushes
+  ADD COLUMN canonical_url_digest bytea
+  GENERATED ALWAYS AS (gitproxy.text_digest(gitproxy.canonical_remote_url(url))) STORED;
+COMMENT ON COLUMN gitproxy.pushes.canonical_url_digest IS 'gitproxy.text_digest(gitproxy.canonical_remote_url(url)): the repo of the push as the rollups key it (repo_push_rollups.url_digest); NULL when url is NULL';
+DROP INDEX gitproxy.pushes_canonical_url_idx;
+CREATE INDEX pushes_canonical_url_idx ON gitproxy.pushes (canonical_url_digest, ts)
+  WHERE type OPERATOR(pg_catalog.=) 'push';
+COMMENT ON INDEX gitproxy.pushes_canonical_url_idx IS 'latest push per canonical URL: the latest_push_at of get_repo_push_rollups and repo_activity (one backward probe per URL)';
+-- The pending predicate must match PENDING_SQL in src/activity.c and the
+-- one of repo_activity below.
+DROP INDEX gitproxy.pushes_canonical_url_pending_idx;
+CREATE INDEX pushes_canonical_url_pending_idx ON gitproxy.pushes (canonical_url_digest, ts)
+  WHERE type OPERATOR(pg_catalog.=) 'push'
+    AND error IS NOT TRUE AND rejected IS NOT TRUE AND canceled IS NOT TRUE
+    AND authorised IS NOT TRUE AND (blocked IS TRUE OR allow_push IS NOT TRUE);
+COMMENT ON INDEX gitproxy.pushes_canonical_url_pending_idx IS 'latest pending push per canonical URL: the latest_pending_review_at of get_repo_push_rollups and repo_activity';
+
+-- The 1.0 rows are exact per URL: each becomes that URL's slot 0 row (the
+-- slot of rebuilt rows, which no backend writes).  repo_activity reads the
+-- columns that go, so it is recreated, keeping its grants.
+DO $rollups$
+DECLARE
+  acl aclitem[];
+  g record;
+BEGIN
+  SELECT c.relacl INTO acl FROM pg_catalog.pg_class c
+   WHERE c.oid OPERATOR(pg_catalog.=) 'gitproxy.repo_activity'::pg_catalog.regclass;
+  DROP VIEW gitproxy.repo_activity;
+
+  ALTER TABLE gitproxy.repo_push_rollups ADD COLUMN slot integer NOT NULL DEFAULT 0;
+  ALTER TABLE gitproxy.repo_push_rollups ALTER COLUMN slot DROP DEFAULT;
+  ALTER TABLE gitproxy.repo_push_rollups DROP COLUMN latest_push_at_ms;
+  ALTER TABLE gitproxy.repo_push_rollups DROP COLUMN latest_pending_review_at_ms;
+  ALTER TABLE gitproxy.repo_push_rollups DROP CONSTRAINT repo_push_rollups_pkey;
+  ALTER TABLE gitproxy.repo_push_rollups ADD CONSTRAINT repo_push_rollups_pkey PRIMARY KEY (url_digest, slot);
+
+  -- Counts: the sum of the URL's slot rows (a slot row may be negative: a
+  -- push counted by one backend can be decided by another); a URL whose
+  -- sums are all zero has no push.  Maxima: the greatest ts within the
+  -- bigint range, from the indexes above (OFFSET 0 keeps the planner from
+  -- copying each probe into every use of its result).  Keep in step with
+  -- rollups_plan in src/activity.c.
+  CREATE VIEW gitproxy.repo_activity AS
+  SELECT s.url AS repo_key,
+         s.pending,
+         s.approved,
+         s.canceled,
+         s.rejected,
+         s.error,
+         s.pending OPERATOR(pg_catalog.+) s.approved OPERATOR(pg_catalog.+) s.canceled
+           OPERATOR(pg_catalog.+) s.rejected OPERATOR(pg_catalog.+) s.error AS total,
+         CASE WHEN m.latest_push_at_ms OPERATOR(pg_catalog.>=) '-210000000000000'::pg_catalog.float8
+               AND m.latest_push_at_ms OPERATOR(pg_catalog.<=) '8200000000000000'::pg_catalog.float8
+              THEN pg_catalog.to_timestamp(m.latest_push_at_ms OPERATOR(pg_catalog./) '1000'::pg_catalog.float8) END AS latest_push_at,
+         CASE WHEN m.latest_pending_review_at_ms OPERATOR(pg_catalog.>=) '-210000000000000'::pg_catalog.float8
+               AND m.latest_pending_review_at_ms OPERATOR(pg_catalog.<=) '8200000000000000'::pg_catalog.float8
+              THEN pg_catalog.to_timestamp(m.latest_pending_review_at_ms OPERATOR(pg_catalog./) '1000'::pg_catalog.float8) END AS latest_pending_review_at
+    FROM (SELECT r.url_digest, r.url,
+                 pg_catalog.sum(r.pending)::pg_catalog.int8 AS pending,
+                 pg_catalog.sum(r.approved)::pg_catalog.int8 AS approved,
+                 pg_catalog.sum(r.canceled)::pg_catalog.int8 AS canceled,
+                 pg_catalog.sum(r.rejected)::pg_catalog.int8 AS rejected,
+                 pg_catalog.sum(r.error)::pg_catalog.int8 AS error
+            FROM gitproxy.repo_push_rollups r
+           GROUP BY r.url_digest, r.url
+          HAVING pg_catalog.sum(r.pending OPERATOR(pg_catalog.+) r.approved OPERATOR(pg_catalog.+) r.canceled
+                   OPERATOR(pg_catalog.+) r.rejected OPERATOR(pg_catalog.+) r.error)
+                   OPERATOR(pg_catalog.<>) '0'::pg_catalog.numeric) s
+   CROSS JOIN LATERAL (
+      SELECT (SELECT p.ts FROM gitproxy.pushes p
+               WHERE p.type OPERATOR(pg_catalog.=) 'push'
+                 AND p.canonical_url_digest OPERATOR(pg_catalog.=) s.url_digest
+                 AND p.ts OPERATOR(pg_catalog.>=) '-9223372036854775808'::pg_catalog.float8
+                 AND p.ts OPERATOR(pg_catalog.<) '9223372036854775808'::pg_catalog.float8
+               ORDER BY p.ts DESC LIMIT 1) AS latest_push_at_ms,
+             (SELECT p.ts FROM gitproxy.pushes p
+               WHERE p.type OPERATOR(pg_catalog.=) 'push'
+                 AND p.canonical_url_digest OPERATOR(pg_catalog.=) s.url_digest
+                 AND p.ts OPERATOR(pg_catalog.>=) '-9223372036854775808'::pg_catalog.float8
+                 AND p.ts OPERATOR(pg_catalog.<) '9223372036854775808'::pg_catalog.float8
+                 AND p.error IS NOT TRUE AND p.rejected IS NOT TRUE AND p.canceled IS NOT TRUE
+                 AND p.authorised IS NOT TRUE AND (p.blocked IS TRUE OR p.allow_push IS NOT TRUE)
+               ORDER BY p.ts DESC LIMIT 1) AS latest_pending_review_at_ms
+      OFFSET 0) m;
+
+  FOR g IN SELECT a.grantee, a.privilege_type, a.is_grantable
+             FROM pg_catalog.aclexplode(acl) a
+            WHERE a.grantee OPERATOR(pg_catalog.<>) a.grantor
+  LOOP
+    EXECUTE pg_catalog.format('GRANT %s ON gitproxy.repo_activity TO %s%s', g.privilege_type,
+      CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+           ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+END
+$rollups$;
+
+-- A view that aggregates is not automatically updatable: without a trigger
+-- PostgreSQL would refuse a change before checking privileges (55000), where
+-- 1.0's simple view answered a reader without UPDATE right with 42501.
+CREATE FUNCTION gitproxy.repo_activity_read_only() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'gps_repo_activity_read_only' LANGUAGE C;
+COMMENT ON FUNCTION gitproxy.repo_activity_read_only() IS
+  'Trigger on view gitproxy.repo_activity: INSTEAD OF INSERT/UPDATE/DELETE FOR EACH ROW raises 55000, the view being derived data (a role without the privilege gets 42501 before it fires). Refuses any other relation (39P01).';
+REVOKE ALL ON FUNCTION gitproxy.repo_activity_read_only() FROM PUBLIC;
+CREATE TRIGGER repo_activity_read_only INSTEAD OF INSERT OR UPDATE OR DELETE ON gitproxy.repo_activity
+  FOR EACH ROW EXECUTE FUNCTION gitproxy.repo_activity_read_only();
+COMMENT ON TRIGGER repo_activity_read_only ON gitproxy.repo_activity IS 'the view is read-only: changes are refused with 55000 (42501 without the privilege)';
+
+COMMENT ON TABLE gitproxy.repo_push_rollups IS
+  'Per-repo push counts (contract §4.2.3), as deltas: rows keyed by (url_digest, slot), where slot is the number of the backend that wrote the row (0: rows written by rebuild_repo_push_rollups and the 1.0 upgrade). A URL''s count per bucket is the sum of its rows (a single row may be negative; a URL whose sums are all zero has no push), so concurrent transactions, one per backend, never update the same row. Maintained by trigger pushes_rollup_maintain in the same transaction as every change to gitproxy.pushes; read through gitproxy.get_repo_push_rollups() or gitproxy.repo_activity, which add the latest timestamps from gitproxy.pushes. Rows: at most one per URL and backend slot that wrote it; rebuild_repo_push_rollups() folds them into one row per URL. Derived data: pg_dump writes none of its rows (registered with WHERE false); restoring the pushes rebuilds it through the trigger; gitproxy.rebuild_repo_push_rollups() recomputes it, e.g. after loading pushes with triggers disabled.';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.url IS 'gitproxy.canonical_remote_url(push url), e.g. github.com/finos/git-proxy; the same in every row of one url_digest';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.url_digest IS 'gitproxy.text_digest(url) (a canonical URL can be longer than a btree entry); with slot the primary key; equals gitproxy.pushes.canonical_url_digest of the URL''s pushes';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.slot IS 'backend number (PostgreSQL''s backend id, 1-based) of the transactions whose deltas the row sums; 0 for rows of rebuild_repo_push_rollups() and of the 1.0 upgrade';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.pending IS 'delta of the pending bucket (§6.1: no error/rejected/canceled/authorised, and blocked or not allowPush); summed over the URL''s rows';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.approved IS 'delta of the approved bucket (authorised, or allowPush and not blocked); summed over the URL''s rows';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.canceled IS 'delta of the canceled bucket; summed over the URL''s rows';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.rejected IS 'delta of the rejected bucket; summed over the URL''s rows';
+COMMENT ON COLUMN gitproxy.repo_push_rollups.error IS 'delta of the error bucket (error is true; highest priority); summed over the URL''s rows';
+COMMENT ON CONSTRAINT repo_push_rollups_pkey ON gitproxy.repo_push_rollups IS 'one row per canonical URL (through its digest) and backend slot';
+
+COMMENT ON VIEW gitproxy.repo_activity IS
+  'Push activity per repo, cheap to read: the counts per activity bucket (contract §6.1) of the pushes whose canonical remote URL is repo_key (the sums of the URL''s rows in gitproxy.repo_push_rollups), their total, and the latest push and latest pending push (one index probe each into gitproxy.pushes). The data of gitproxy.get_repo_push_rollups(); repo_key matches gitproxy.canonical_remote_url(repo url). Unordered.';
+COMMENT ON COLUMN gitproxy.repo_activity.repo_key IS 'canonical remote URL, e.g. github.com/finos/git-proxy';
+COMMENT ON COLUMN gitproxy.repo_activity.total IS 'all pushes of the repo (the five buckets partition them)';
+COMMENT ON COLUMN gitproxy.repo_activity.latest_push_at IS 'greatest numeric push timestamp as timestamptz; NULL when none';
+COMMENT ON COLUMN gitproxy.repo_activity.latest_pending_review_at IS 'greatest timestamp of the pending pushes; NULL when none is pending';
+
+COMMENT ON FUNCTION gitproxy.pushes_rollup_maintain() IS
+  'Trigger on gitproxy.pushes: AFTER INSERT/UPDATE/DELETE FOR EACH ROW adds the row''s change of contribution (type "push", key canonical_remote_url(url) not '''', §6.1 bucket from the boolean flag columns) as count deltas to this backend''s own rows of gitproxy.repo_push_rollups (one upsert per key touched; nothing when the bucket and key stay), so it never waits for another transaction; AFTER TRUNCATE empties the rollups. Refuses any other table (39P01).';
+COMMENT ON FUNCTION gitproxy.get_repo_push_rollups() IS
+  'Sink method getRepoPushRollupsByCanonicalUrl() (contract §4.2.3, §6.1, §6.2): one row per canonical remote URL having pushes, ordered by url: counts per activity bucket (pending, approved, canceled, rejected, error; a flag counts only when it is JSON true) and the greatest timestamps of all pushes and of pending pushes in epoch milliseconds (bigint, fractions floored; NULL when no push of that key has a numeric timestamp within the bigint range). tabCounts = the five counts; latestPushAtMs / latestPendingReviewAtMs = the two timestamps where not NULL. Counts are the sums of the URL''s rows in gitproxy.repo_push_rollups, the timestamps one backward index probe each into gitproxy.pushes, all in one snapshot: O(rollup rows + repos), not a scan of the pushes. Errors: none.';
+COMMENT ON FUNCTION gitproxy.rebuild_repo_push_rollups() IS
+  'Recomputes gitproxy.repo_push_rollups from gitproxy.pushes from scratch, one row per canonical URL having pushes (slot 0), so it also folds the per-backend rows (after loading pushes with triggers disabled, to check the incremental maintenance, or to compact the table). Locks gitproxy.pushes against writes until the transaction ends. Administrative: not granted by gitproxy.grant_runtime. Errors: 25000 at REPEATABLE READ or SERIALIZABLE isolation.';
+
+
 -- --- Review decisions as an overlay of the stored document (issue 13) ---------
 -- 1.0's decisions rewrote the whole document: a new TOAST value (most of the
 -- WAL of a decision) and a dead copy of it per decision.  1.1's decisions

@@ -4,28 +4,26 @@
  *     kept in step with gitproxy.pushes, its rebuild, and the user profile
  *     listing.
  *
- * gitproxy.repo_push_rollups holds, per canonical remote URL (§6.2), the
- * number of pushes in each activity bucket (§6.1) and the greatest numeric
- * timestamps of all pushes and of pending ones.  A row trigger on
- * gitproxy.pushes applies each row change as a delta in the same
- * transaction, so reading the rollups costs O(repos), not a scan of pushes.
- * Only rows whose type is "push" and whose key is not '' count; a flag is
- * set only when it is the JSON boolean true (the generated columns are NULL
- * for any other JSON type).
+ * gitproxy.repo_push_rollups holds count deltas per activity bucket (§6.1),
+ * in rows keyed by canonical remote URL (§6.2, through its digest) and
+ * backend slot.  A row trigger on gitproxy.pushes adds each row change as a
+ * delta to the rows of its own slot, in the same transaction.  A backend runs
+ * one transaction at a time, so no two open transactions ever update the
+ * same rollup row and writers of one repo never wait for each other's commit
+ * (a single shared row per repo made them queue).  Only rows whose type is
+ * "push" and whose key is not '' count; a flag is set only when it is the
+ * JSON boolean true (the generated columns are NULL for any other JSON
+ * type).
  *
- * Maxima cannot be decremented: when a change removes the row holding a
- * key's maximum, the trigger recomputes that key's maximum from pushes with
- * an index on (canonical_remote_url(url), ts).  It does so after the delta
- * statement has locked the rollup row, so the recomputation's fresh READ
- * COMMITTED snapshot sees every committed change for that key, and a
- * concurrent writer that has not reached its own rollup update yet applies
- * GREATEST() on top of the recomputed value after this transaction commits.
- * Two keys touched by one change (a push whose url changes) are locked in
- * key order so concurrent moves cannot deadlock each other.
- *
- * Timestamps count towards a maximum only when they are numbers within the
- * bigint range (the API returns epoch milliseconds as bigint); rows with
- * any other timestamp are counted but do not move a maximum.
+ * Readers sum a URL's rows (one slot row may be negative: a push counted
+ * by one backend can be decided by another) and drop URLs whose sums are
+ * zero.  The greatest timestamps are not stored, since a maximum cannot be
+ * taken back without a shared row: readers take them from gitproxy.pushes,
+ * one backward probe per URL on (canonical_url_digest, ts) in the same
+ * snapshot as the counts.  Timestamps count towards a maximum only when
+ * they are numbers within the bigint range (the API returns epoch
+ * milliseconds as bigint); ts holds -Infinity for any other timestamp, so
+ * the range also skips those.
  */
 #include "postgres.h"
 
@@ -59,6 +57,7 @@ PG_FUNCTION_INFO_V1(gps_get_repo_push_rollups);
 PG_FUNCTION_INFO_V1(gps_rebuild_repo_push_rollups);
 PG_FUNCTION_INFO_V1(gps_get_pushes_for_user_profile);
 PG_FUNCTION_INFO_V1(gps_fold_case);
+PG_FUNCTION_INFO_V1(gps_repo_activity_read_only);
 
 /* Activity buckets, in the column order of gitproxy.repo_push_rollups. */
 typedef enum Bucket
@@ -82,67 +81,28 @@ typedef enum Bucket
 	" ELSE 'pending' END"
 
 /*
- * The pending bucket as a predicate; must stay textually identical to the
- * predicate of index pushes_canonical_url_pending_idx (60_activity.sql).
+ * The pending bucket as a predicate; must match the predicate of index
+ * pushes_canonical_url_pending_idx (and of view repo_activity).
  */
 #define PENDING_SQL \
 	"p.error IS NOT TRUE AND p.rejected IS NOT TRUE AND p.canceled IS NOT TRUE" \
 	" AND p.authorised IS NOT TRUE AND (p.blocked IS TRUE OR p.allow_push IS NOT TRUE)"
 
-/* Timestamps that may move a maximum: numbers within the bigint range. */
-#define TS_LOW (-9223372036854775808.0)
-#define TS_HIGH 9223372036854775808.0
+/* Timestamps that may be a maximum: numbers within the bigint range. */
 #define TS_OK_SQL \
 	"p.ts >= '-9223372036854775808'::float8 AND p.ts < '9223372036854775808'::float8"
 
 #define KEY_SQL "gitproxy.canonical_remote_url(p.url)"
 
-/*
- * A canonical URL can be longer than a btree entry: the indexes hold its
- * digest (gitproxy.text_digest), and the value is compared as well.
- */
-#define KEY_MATCH_SQL \
-	"gitproxy.text_digest(" KEY_SQL ") = gitproxy.text_digest($1) AND " KEY_SQL " = $1"
-#define ROLLUP_KEY_SQL "r.url_digest = gitproxy.text_digest($1) AND r.url = $1"
-
+/* A delta to this backend's row of one key ($1 url, $2 slot). */
 static GpsPlan add_plan = {
-	"INSERT INTO gitproxy.repo_push_rollups AS r (url, pending, approved, canceled, rejected, "
-	"error, latest_push_at_ms, latest_pending_review_at_ms) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (url_digest) DO UPDATE SET "
+	"INSERT INTO gitproxy.repo_push_rollups AS r (url, slot, pending, approved, canceled, "
+	"rejected, error) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+	"ON CONFLICT (url_digest, slot) DO UPDATE SET "
 	"pending = r.pending + EXCLUDED.pending, approved = r.approved + EXCLUDED.approved, "
 	"canceled = r.canceled + EXCLUDED.canceled, rejected = r.rejected + EXCLUDED.rejected, "
-	"error = r.error + EXCLUDED.error, "
-	"latest_push_at_ms = GREATEST(r.latest_push_at_ms, EXCLUDED.latest_push_at_ms), "
-	"latest_pending_review_at_ms = GREATEST(r.latest_pending_review_at_ms, EXCLUDED.latest_pending_review_at_ms) "
-	"RETURNING r.pending, r.approved, r.canceled, r.rejected, r.error, "
-	"r.latest_push_at_ms, r.latest_pending_review_at_ms",
-	8, {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID}
-};
-
-static GpsPlan sub_plan = {
-	"UPDATE gitproxy.repo_push_rollups r SET "
-	"pending = r.pending + $2, approved = r.approved + $3, canceled = r.canceled + $4, "
-	"rejected = r.rejected + $5, error = r.error + $6 WHERE " ROLLUP_KEY_SQL " "
-	"RETURNING r.pending, r.approved, r.canceled, r.rejected, r.error, "
-	"r.latest_push_at_ms, r.latest_pending_review_at_ms",
-	6, {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}
-};
-
-static GpsPlan drop_plan = {
-	"DELETE FROM gitproxy.repo_push_rollups r WHERE " ROLLUP_KEY_SQL,
-	1, {TEXTOID}
-};
-
-static GpsPlan recompute_plan = {
-	"UPDATE gitproxy.repo_push_rollups r SET "
-	"latest_push_at_ms = CASE WHEN $2 THEN (SELECT max(p.ts) FROM gitproxy.pushes p "
-	"  WHERE p.type = 'push' AND " KEY_MATCH_SQL " AND " TS_OK_SQL ") "
-	"  ELSE r.latest_push_at_ms END, "
-	"latest_pending_review_at_ms = CASE WHEN $3 THEN (SELECT max(p.ts) FROM gitproxy.pushes p "
-	"  WHERE p.type = 'push' AND " KEY_MATCH_SQL " AND " TS_OK_SQL " AND " PENDING_SQL ") "
-	"  ELSE r.latest_pending_review_at_ms END "
-	"WHERE " ROLLUP_KEY_SQL,
-	3, {TEXTOID, BOOLOID, BOOLOID}
+	"error = r.error + EXCLUDED.error",
+	7, {TEXTOID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}
 };
 
 static GpsPlan truncate_plan = {
@@ -155,23 +115,39 @@ static GpsPlan rebuild_lock_plan = {
 	0, {InvalidOid}
 };
 
+/* One row per key, in slot 0, which no backend writes (slots are 1-based). */
 static GpsPlan rebuild_plan = {
-	"INSERT INTO gitproxy.repo_push_rollups (url, pending, approved, canceled, rejected, "
-	"error, latest_push_at_ms, latest_pending_review_at_ms) "
-	"SELECT s.k, count(*) FILTER (WHERE s.b = 'pending'), "
+	"INSERT INTO gitproxy.repo_push_rollups (url, slot, pending, approved, canceled, rejected, "
+	"error) "
+	"SELECT s.k, 0, count(*) FILTER (WHERE s.b = 'pending'), "
 	"count(*) FILTER (WHERE s.b = 'approved'), count(*) FILTER (WHERE s.b = 'canceled'), "
-	"count(*) FILTER (WHERE s.b = 'rejected'), count(*) FILTER (WHERE s.b = 'error'), "
-	"max(s.ts) FILTER (WHERE s.ts_ok), max(s.ts) FILTER (WHERE s.ts_ok AND s.b = 'pending') "
-	"FROM (SELECT " KEY_SQL " AS k, " BUCKET_SQL " AS b, p.ts, (" TS_OK_SQL ") AS ts_ok "
+	"count(*) FILTER (WHERE s.b = 'rejected'), count(*) FILTER (WHERE s.b = 'error') "
+	"FROM (SELECT " KEY_SQL " AS k, " BUCKET_SQL " AS b "
 	"      FROM gitproxy.pushes p WHERE p.type = 'push') s "
 	"WHERE s.k <> '' GROUP BY s.k",
 	0, {InvalidOid}
 };
 
+/* The latest push of key digest s.url_digest among those matching `extra`. */
+#define LATEST_SQL(extra) \
+	"floor((SELECT p.ts FROM gitproxy.pushes p WHERE p.type = 'push'" \
+	" AND p.canonical_url_digest = s.url_digest AND " TS_OK_SQL extra \
+	" ORDER BY p.ts DESC LIMIT 1))::bigint"
+
+/*
+ * The rollups as the API returns them; view repo_activity computes the same
+ * (keep the two in step).  A SHA-256 collision of two canonical URLs is not
+ * told apart: the rollup key is the digest.
+ */
 static GpsPlan rollups_plan = {
-	"SELECT r.url, r.pending, r.approved, r.canceled, r.rejected, r.error, "
-	"floor(r.latest_push_at_ms)::bigint, floor(r.latest_pending_review_at_ms)::bigint "
-	"FROM gitproxy.repo_push_rollups r ORDER BY r.url",
+	"SELECT s.url, s.pending, s.approved, s.canceled, s.rejected, s.error, "
+	LATEST_SQL("") ", " LATEST_SQL(" AND " PENDING_SQL) " "
+	"FROM (SELECT r.url_digest, r.url, sum(r.pending)::bigint AS pending, "
+	"      sum(r.approved)::bigint AS approved, sum(r.canceled)::bigint AS canceled, "
+	"      sum(r.rejected)::bigint AS rejected, sum(r.error)::bigint AS error "
+	"      FROM gitproxy.repo_push_rollups r GROUP BY r.url_digest, r.url "
+	"      HAVING sum(r.pending + r.approved + r.canceled + r.rejected + r.error) <> 0) s "
+	"ORDER BY s.url",
 	0, {InvalidOid}
 };
 
@@ -195,8 +171,6 @@ typedef struct Contribution
 	bool		counts;			/* type "push" and key not '' */
 	char	   *key;
 	Bucket		bucket;
-	bool		ts_ok;
-	float8		ts;
 } Contribution;
 
 /* Attribute numbers of the columns the trigger reads, by name. */
@@ -204,7 +178,6 @@ typedef struct PushAttrs
 {
 	int			type,
 				url,
-				ts,
 				error,
 				blocked,
 				allow_push,
@@ -269,122 +242,39 @@ contribution_of(HeapTuple tup, TupleDesc desc, const PushAttrs *a, Contribution 
 		c->bucket = B_APPROVED;
 	else
 		c->bucket = B_PENDING;
-
-	d = heap_getattr(tup, a->ts, desc, &isnull);
-	if (!isnull)
-	{
-		c->ts = DatumGetFloat8(d);
-		c->ts_ok = (c->ts >= TS_LOW && c->ts < TS_HIGH);
-	}
-}
-
-/* The rollup row as returned by add_plan / sub_plan. */
-typedef struct RollupRow
-{
-	int64		counts[NBUCKETS];
-	bool		has_latest;
-	float8		latest;
-	bool		has_pending;
-	float8		latest_pending;
-} RollupRow;
-
-static bool
-fetch_row(uint64 n, RollupRow *row)
-{
-	bool		isnull;
-
-	if (n != 1)
-		return false;
-	for (int b = 0; b < NBUCKETS; b++)
-		row->counts[b] = DatumGetInt64(gps_spi_getdatum(0, b + 1, &isnull));
-	row->latest = DatumGetFloat8(gps_spi_getdatum(0, 6, &isnull));
-	row->has_latest = !isnull;
-	row->latest_pending = DatumGetFloat8(gps_spi_getdatum(0, 7, &isnull));
-	row->has_pending = !isnull;
-	return true;
 }
 
 /*
- * Add the new contribution (plus, when old has the same key, minus the old
- * one) to the key's row.
+ * Add to this backend's row of the key: +1 in plus's bucket, -1 in minus's
+ * (either may be NULL).  Only this backend writes the row, so the upsert
+ * never waits for another transaction.
  */
 static void
-apply_add(const Contribution *nw, const Contribution *old_same_key, RollupRow *row)
+apply_delta(const char *key, const Contribution *plus, const Contribution *minus)
 {
-	Datum		values[8];
-	char		nulls[9] = "        ";
+	Datum		values[7];
 
-	values[0] = CStringGetTextDatum(nw->key);
+	values[0] = CStringGetTextDatum(key);
+	values[1] = Int32GetDatum(GPS_BACKEND_SLOT());
 	for (int b = 0; b < NBUCKETS; b++)
 	{
-		int64		delta = (nw->bucket == (Bucket) b) ? 1 : 0;
+		int64		delta = 0;
 
-		if (old_same_key && old_same_key->bucket == (Bucket) b)
+		if (plus && plus->bucket == (Bucket) b)
+			delta += 1;
+		if (minus && minus->bucket == (Bucket) b)
 			delta -= 1;
-		values[1 + b] = Int64GetDatum(delta);
+		values[2 + b] = Int64GetDatum(delta);
 	}
-	values[6] = Float8GetDatum(nw->ts);
-	if (!nw->ts_ok)
-		nulls[6] = 'n';
-	values[7] = Float8GetDatum(nw->ts);
-	if (!nw->ts_ok || nw->bucket != B_PENDING)
-		nulls[7] = 'n';
-	if (!fetch_row(gps_plan_exec(&add_plan, values, nulls, false, 0), row))
-		elog(ERROR, "rollup upsert returned no row");
-}
-
-/* Subtract the old contribution from its key's row; false if no row. */
-static bool
-apply_sub(const Contribution *old, RollupRow *row)
-{
-	Datum		values[6];
-
-	values[0] = CStringGetTextDatum(old->key);
-	for (int b = 0; b < NBUCKETS; b++)
-		values[1 + b] = Int64GetDatum(old->bucket == (Bucket) b ? -1 : 0);
-	return fetch_row(gps_plan_exec(&sub_plan, values, NULL, false, 0), row);
-}
-
-/*
- * After the old contribution left the key's row: drop a row that counts
- * nothing, or recompute the maxima the old row may have held.  nw is the new
- * contribution when it went to the same key (it may keep the maximum).
- */
-static void
-settle_old(const Contribution *old, const Contribution *nw, const RollupRow *row)
-{
-	bool		empty = true;
-	bool		redo_latest;
-	bool		redo_pending;
-	Datum		values[3];
-
-	for (int b = 0; b < NBUCKETS; b++)
-		if (row->counts[b] != 0)
-			empty = false;
-	if (empty)
-	{
-		values[0] = CStringGetTextDatum(old->key);
-		gps_plan_exec(&drop_plan, values, NULL, false, 0);
-		return;
-	}
-	redo_latest = old->ts_ok && (!row->has_latest || row->latest <= old->ts) &&
-		!(nw && nw->ts_ok && nw->ts >= old->ts);
-	redo_pending = old->ts_ok && old->bucket == B_PENDING &&
-		(!row->has_pending || row->latest_pending <= old->ts) &&
-		!(nw && nw->ts_ok && nw->bucket == B_PENDING && nw->ts >= old->ts);
-	if (!redo_latest && !redo_pending)
-		return;
-	values[0] = CStringGetTextDatum(old->key);
-	values[1] = BoolGetDatum(redo_latest);
-	values[2] = BoolGetDatum(redo_pending);
-	gps_plan_exec(&recompute_plan, values, NULL, false, 0);
+	gps_plan_exec(&add_plan, values, NULL, false, 0);
 }
 
 /*
  * gitproxy.pushes_rollup_maintain() -> trigger
  *     AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on gitproxy.pushes: moves
- *     the row's contribution between rollup rows.  AFTER TRUNCATE FOR EACH
- *     STATEMENT: empties the rollups.
+ *     the row's contribution between buckets or keys, as deltas in this
+ *     backend's rollup rows.  AFTER TRUNCATE FOR EACH STATEMENT: empties the
+ *     rollups.
  */
 Datum
 gps_pushes_rollup_maintain(PG_FUNCTION_ARGS)
@@ -394,7 +284,6 @@ gps_pushes_rollup_maintain(PG_FUNCTION_ARGS)
 	PushAttrs	a;
 	Contribution old = {0};
 	Contribution nw = {0};
-	RollupRow	row;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -420,7 +309,6 @@ gps_pushes_rollup_maintain(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(td->tg_relation);
 	a.type = attnum(desc, "type");
 	a.url = attnum(desc, "url");
-	a.ts = attnum(desc, "ts");
 	a.error = attnum(desc, "error");
 	a.blocked = attnum(desc, "blocked");
 	a.allow_push = attnum(desc, "allow_push");
@@ -441,26 +329,16 @@ gps_pushes_rollup_maintain(PG_FUNCTION_ARGS)
 	if (old.counts && nw.counts && strcmp(old.key, nw.key) == 0)
 	{
 		/* same repo: one statement moves the count between buckets */
-		bool		same_ts = (old.ts_ok == nw.ts_ok) && (!old.ts_ok || old.ts == nw.ts);
-
-		if (old.bucket != nw.bucket || !same_ts)
-		{
-			apply_add(&nw, &old, &row);
-			settle_old(&old, &nw, &row);
-		}
+		if (old.bucket != nw.bucket)
+			apply_delta(nw.key, &nw, &old);
 	}
 	else
 	{
-		/* different repos (or only one side counts): lock keys in order */
-		bool		new_first = nw.counts &&
-			(!old.counts || strcmp(nw.key, old.key) < 0);
-
-		if (new_first)
-			apply_add(&nw, NULL, &row);
-		if (old.counts && apply_sub(&old, &row))
-			settle_old(&old, NULL, &row);
-		if (nw.counts && !new_first)
-			apply_add(&nw, NULL, &row);
+		/* own rows only, so the order of the two keys cannot deadlock */
+		if (nw.counts)
+			apply_delta(nw.key, &nw, NULL);
+		if (old.counts)
+			apply_delta(old.key, NULL, &old);
 	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
@@ -476,7 +354,8 @@ gps_pushes_rollup_maintain(PG_FUNCTION_ARGS)
  *              rejected bigint, error bigint, latest_push_at_ms bigint,
  *              latest_pending_review_at_ms bigint)
  *     Sink method getRepoPushRollupsByCanonicalUrl: one row per canonical
- *     URL with at least one push, from the rollup table only.
+ *     URL with at least one push: the sums of its rollup rows and two index
+ *     probes into gitproxy.pushes, in one snapshot.
  */
 Datum
 gps_get_repo_push_rollups(PG_FUNCTION_ARGS)
@@ -502,8 +381,9 @@ gps_get_repo_push_rollups(PG_FUNCTION_ARGS)
 
 /*
  * gitproxy.rebuild_repo_push_rollups() -> void
- *     Recompute the rollups from gitproxy.pushes from scratch.  Blocks push
- *     writes while it runs.  Errors: 25000 when called in a REPEATABLE READ
+ *     Recompute the rollups from gitproxy.pushes from scratch, one row per
+ *     key (which also folds the per-backend rows).  Blocks push writes while
+ *     it runs.  Errors: 25000 when called in a REPEATABLE READ
  *     or SERIALIZABLE transaction (its snapshot could predate the lock).
  */
 Datum
@@ -520,6 +400,32 @@ gps_rebuild_repo_push_rollups(PG_FUNCTION_ARGS)
 	gps_plan_exec(&rebuild_plan, NULL, NULL, false, 0);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * gitproxy.repo_activity_read_only() -> trigger
+ *     INSTEAD OF INSERT OR UPDATE OR DELETE FOR EACH ROW on view
+ *     gitproxy.repo_activity: refuses every change with 55000.  It exists so
+ *     that PostgreSQL checks the caller's privileges on the view (42501)
+ *     before anything else, as it did for 1.0's automatically updatable view.
+ */
+Datum
+gps_repo_activity_read_only(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		RelationGetRelid(td->tg_relation) !=
+		get_relname_relid("repo_activity", get_namespace_oid("gitproxy", false)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("gitproxy.repo_activity_read_only() only guards view gitproxy.repo_activity")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot change view \"repo_activity\""),
+			 errdetail("The view sums gitproxy.repo_push_rollups, which the trigger on gitproxy.pushes maintains."),
+			 errhint("Recompute the rollups with gitproxy.rebuild_repo_push_rollups().")));
+	PG_RETURN_NULL();
 }
 
 /*

@@ -35,4 +35,17 @@
 #include "varatt.h"
 #endif
 
+/*
+ * The number of this backend among the running ones, 1-based: MyBackendId
+ * (1..MaxBackends) up to 16, MyProcNumber (0-based proc array index) from
+ * 17.  No two live backends share it; rollup rows are keyed by it.
+ */
+#if PG_VERSION_NUM >= 170000
+#include "storage/procnumber.h"
+#define GPS_BACKEND_SLOT() ((int32) MyProcNumber + 1)
+#else
+#include "storage/backendid.h"
+#define GPS_BACKEND_SLOT() ((int32) MyBackendId)
+#endif
+
 #endif							/* GPS_COMPAT_H */

@@ -6,7 +6,7 @@
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS gitproxy_sink;
 BEGIN;
-SELECT plan(36);
+SELECT plan(41);
 
 -- run a statement as another role; returns 'ok' or the SQLSTATE
 CREATE FUNCTION pg_temp.as_role(r text, stmt text) RETURNS text LANGUAGE plpgsql AS $$
@@ -42,6 +42,13 @@ SELECT is((SELECT extcondition[array_position(extconfig, 'gitproxy.repo_push_rol
              FROM pg_extension WHERE extname = 'gitproxy_sink'), 'WHERE false',
   'pg_dump writes no rollup rows (the trigger rebuilds them on restore)');
 SELECT has_trigger('gitproxy', 'pushes', 'pushes_rollup_maintain', 'pushes carry the rollup trigger');
+SELECT col_is_pk('gitproxy', 'repo_push_rollups', ARRAY['url_digest', 'slot'], 'rollup rows keyed by URL digest and backend slot (no row shared by two writers)');
+SELECT hasnt_column('gitproxy', 'repo_push_rollups', 'latest_push_at_ms', 'rollups store no maximum (read from pushes)');
+SELECT is((SELECT attgenerated::text FROM pg_attribute WHERE attrelid = 'gitproxy.pushes'::regclass AND attname = 'canonical_url_digest'),
+  's', 'pushes.canonical_url_digest is a stored generated column');
+SELECT has_index('gitproxy', 'pushes', 'pushes_canonical_url_pending_idx', ARRAY['canonical_url_digest', 'ts'],
+  'latest pending push per URL by a plain column (repo_activity calls no function)');
+SELECT has_trigger('gitproxy', 'repo_activity', 'repo_activity_read_only', 'repo_activity refuses changes through its trigger');
 SELECT has_view('gitproxy', 'pending_pushes', 'view pending_pushes');
 SELECT has_view('gitproxy', 'push_history', 'view push_history');
 SELECT has_view('gitproxy', 'repo_activity', 'view repo_activity');

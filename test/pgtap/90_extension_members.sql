@@ -83,6 +83,7 @@ SELECT set_eq(
     'function gitproxy.remove_public_key(text,text)',
     'function gitproxy.remove_user_can_authorise(text,text)',
     'function gitproxy.remove_user_can_push(text,text)',
+    'function gitproxy.repo_activity_read_only()',
     'function gitproxy.review_mode()',
     'function gitproxy.session_all()',
     'function gitproxy.session_clear()',
@@ -119,7 +120,7 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 86 member objects');
+  'extension gitproxy_sink has exactly its 87 member objects');
 
 -- an implicit member type is the row type of a member table or view, or the
 -- array type of a member type or of such a row type
@@ -137,7 +138,7 @@ SELECT is_empty(
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          68,
+          69,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
