@@ -82,6 +82,7 @@ SELECT set_eq(
     'function gitproxy.remove_public_key(text,text)',
     'function gitproxy.remove_user_can_authorise(text,text)',
     'function gitproxy.remove_user_can_push(text,text)',
+    'function gitproxy.repo_users_cascade()',
     'function gitproxy.review_mode()',
     'function gitproxy.session_all()',
     'function gitproxy.session_clear()',
@@ -101,6 +102,7 @@ SELECT set_eq(
     'function gitproxy.write_audit(json)',
     'schema gitproxy',
     'sequence gitproxy.decision_log_log_id_seq',
+    'sequence gitproxy.repo_users_ord_seq',
     'sequence gitproxy.repos_seq_seq',
     'sequence gitproxy.users_seq_seq',
     'table gitproxy.decision_log',
@@ -108,6 +110,7 @@ SELECT set_eq(
     'table gitproxy.migrations',
     'table gitproxy.pushes',
     'table gitproxy.repo_push_rollups',
+    'table gitproxy.repo_users',
     'table gitproxy.repos',
     'table gitproxy.sessions',
     'table gitproxy.settings',
@@ -118,7 +121,7 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 85 member objects');
+  'extension gitproxy_sink has exactly its 88 member objects');
 
 -- an implicit member type is the row type of a member table or view, or the
 -- array type of a member type or of such a row type
@@ -136,11 +139,11 @@ SELECT is_empty(
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          67,
+          68,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
-          17,
+          19,
           'schema gitproxy holds no table, view or sequence outside the extension');
 
 SELECT * FROM finish();
