@@ -590,3 +590,14 @@ COMMENT ON COLUMN gitproxy.repo_permissions.repo_id IS 'repo record id (_id)';
 COMMENT ON COLUMN gitproxy.repo_permissions.url IS 'repo url as registered (gitproxy.canonical_remote_url(url) is the repo_activity key)';
 COMMENT ON COLUMN gitproxy.repo_permissions.username IS 'a username listed in the repo''s permission list';
 COMMENT ON COLUMN gitproxy.repo_permissions.role IS 'canPush or canAuthorise';
+
+COMMENT ON FUNCTION gitproxy.add_user_can_push(text, text) IS
+  'Sink method addUserCanPush(_id, user). One atomic statement writing one row of gitproxy.repo_users, never the repo row: appends the lower-cased username to users.canPush and sets lastModified (ISO-8601, milliseconds, UTC) unless the list already holds it, in which case nothing is written (idempotent, lastModified unchanged). Concurrent edits of different users on one repo never wait for each other; two of the same user meet on its row, so none is lost and a name is never stored twice. Errors: 22004 NULL argument; P0002 "Repo not found" for an unknown or malformed id (nothing written); 22023 username containing U+FFFF.';
+COMMENT ON FUNCTION gitproxy.add_user_can_authorise(text, text) IS
+  'Sink method addUserCanAuthorise(_id, user). As add_user_can_push, for users.canAuthorise: lower-cased, idempotent without lastModified bump, atomic, one gitproxy.repo_users row. Errors: 22004 NULL argument; P0002 "Repo not found" (nothing written); 22023 username containing U+FFFF.';
+COMMENT ON FUNCTION gitproxy.remove_user_can_push(text, text) IS
+  'Sink method removeUserCanPush(_id, user). One atomic statement writing one row of gitproxy.repo_users (a tombstone carrying the time), never the repo row: removes the lower-cased username from users.canPush (the last removal leaves [], an absent name is not an error) and always sets lastModified (ISO-8601, milliseconds, UTC). Errors: 22004 NULL argument; P0002 "Repo not found" for an unknown or malformed id (nothing written).';
+COMMENT ON FUNCTION gitproxy.remove_user_can_authorise(text, text) IS
+  'Sink method removeUserCanAuthorise(_id, user). As remove_user_can_push, for users.canAuthorise: removed, lastModified always set, atomic, one gitproxy.repo_users row. Errors: 22004 NULL argument; P0002 "Repo not found" (nothing written).';
+COMMENT ON FUNCTION gitproxy.delete_user(text) IS
+  'Sink method deleteUser(username). Deletes the user with the lower-cased username (silent when none) and its SSH keys, and in the same statement removes that name from users.canPush and users.canAuthorise of every repo (its gitproxy.repo_users rows become tombstones; those repos'' lastModified is set), so a new user re-using the name inherits no rights. Deliberate difference: git-proxy''s backends leave the names in the lists. Errors: 22004 NULL.';
