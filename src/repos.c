@@ -55,18 +55,16 @@ static GpsPlan get_repo_by_id_plan = {
 
 /*
  * $1 _id, $2 document as given, $3 normalised users and dates.  The document
- * is stored with empty lists and the entries become gitproxy.repo_users rows
- * (in list order, so ord follows it); the result is the repo as given.
+ * is stored with empty lists (its entries become gitproxy.repo_users rows
+ * through insert_rows_plan, in a statement of their own so that a refused
+ * repo fails on gitproxy.repos alone); the result is the repo as given, then
+ * its seq.
  */
 #define CREATE_DOC "(($2 - '_id') || $3)"
 static GpsPlan insert_repo_plan = {
-	"WITH ins AS (INSERT INTO gitproxy.repos AS r (_id, doc) "
+	"INSERT INTO gitproxy.repos AS r (_id, doc) "
 	"VALUES ($1, " GPS_REPO_STRIP_LISTS_SQL(CREATE_DOC) ") "
-	"ON CONFLICT DO NOTHING RETURNING r.seq), "
-	"l AS (INSERT INTO gitproxy.repo_users (repo_seq, list, name) "
-	"SELECT ins.seq, e.list, e.name FROM ins, (" GPS_REPO_LIST_ROWS_SQL(CREATE_DOC) ") e "
-	"ORDER BY e.list, e.o) "
-	"SELECT " CREATE_DOC " || pg_catalog.jsonb_build_object('_id', $1) FROM ins",
+	"ON CONFLICT DO NOTHING RETURNING " CREATE_DOC " || pg_catalog.jsonb_build_object('_id', $1), r.seq",
 	3, {TEXTOID, JSONBOID, JSONBOID}
 };
 
@@ -509,7 +507,16 @@ gps_create_repo(PG_FUNCTION_ARGS)
 	values[2] = JsonbPGetDatum(fix);
 	SPI_connect();
 	result = gps_plan_fetch_json(&insert_repo_plan, values, NULL, false, caller);
-	if (result == NULL)
+	if (result != NULL)
+	{
+		bool		isnull;
+		Datum		rows[2];
+
+		rows[0] = gps_spi_getdatum(0, 2, &isnull);
+		rows[1] = values[2];
+		gps_plan_exec(&insert_rows_plan, rows, NULL, false, 0);
+	}
+	else
 	{
 		bool		url_hit = false;
 		bool		id_hit = false;
