@@ -730,3 +730,123 @@ REVOKE ALL ON FUNCTION gitproxy.get_pushes(json, integer, text, boolean) FROM PU
 -- target out of line): writing, reading and deleting the chunks of every
 -- staged document was about a tenth of an import's server time.
 ALTER TABLE gitproxy.import_staging SET (toast_tuple_target = 8160);
+
+-- --- Permission lists as rows (issue 13) -------------------------------------
+-- users.canPush and users.canAuthorise move out of the repo document into
+-- gitproxy.repo_users, one row per list entry, so that an edit inserts or
+-- updates only its own entry's row: edits of different users on one repo no
+-- longer wait for each other's commit.  The stored document keeps both lists
+-- as [] (so repos_users_lists still holds) and every other key; the API
+-- assembles the lists (in insertion order) and the lastModified the edits
+-- set from the rows on read (GPS_REPO_DOC_SQL, src/repos.h).  A removal keeps
+-- its row as a tombstone (live false) carrying the time it set, so that
+-- removals, like 1.0's, set lastModified without touching the repo row.
+CREATE SEQUENCE gitproxy.repo_users_ord_seq;
+COMMENT ON SEQUENCE gitproxy.repo_users_ord_seq IS 'list order of gitproxy.repo_users: an entry appended later takes a greater value';
+CREATE TABLE gitproxy.repo_users (
+    repo_seq bigint NOT NULL,
+    list     "char" NOT NULL,
+    name     text COLLATE "C" NOT NULL,
+    ord      bigint NOT NULL DEFAULT pg_catalog.nextval('gitproxy.repo_users_ord_seq'::pg_catalog.regclass),
+    live     boolean NOT NULL DEFAULT true,
+    stamp    text COLLATE "C",
+    CONSTRAINT repo_users_list_kind CHECK (list OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'a']::"char"[]))
+);
+ALTER SEQUENCE gitproxy.repo_users_ord_seq OWNED BY gitproxy.repo_users.ord;
+COMMENT ON TABLE gitproxy.repo_users IS
+  'The permission lists of the repos (users.canPush, users.canAuthorise of gitproxy.repos), one row per entry, so that concurrent edits of different users on one repo never wait for each other. Written by create_repo, update_repo, import_repos (which replace a repo''s rows), the add_user_can_*/remove_user_can_* functions (one row each) and delete_user; a repo''s rows go with it (trigger repos_users_cascade). Read through the repo functions, which assemble the lists in ord order, and the view gitproxy.repo_permissions.';
+COMMENT ON COLUMN gitproxy.repo_users.repo_seq IS 'the repo: gitproxy.repos.seq (never changes, unlike _id on an import with replace)';
+COMMENT ON COLUMN gitproxy.repo_users.list IS 'p = users.canPush, a = users.canAuthorise';
+COMMENT ON COLUMN gitproxy.repo_users.name IS 'the username as listed: lower-cased (gitproxy.lower_case), stored form (U+FFFF escape, see README); compared exactly, through gitproxy.text_digest(name) in repo_users_entry_key';
+COMMENT ON COLUMN gitproxy.repo_users.ord IS 'list order: the lists are assembled in ascending ord; an add (or re-add after a removal) takes a new value, so it appends';
+COMMENT ON COLUMN gitproxy.repo_users.live IS 'true: the name is in the list; false: a tombstone left by a removal, kept only for stamp';
+COMMENT ON COLUMN gitproxy.repo_users.stamp IS 'lastModified set by the add or remove that wrote the row (ISO-8601 with milliseconds, UTC), NULL for rows written with the document; the greatest stamp of a repo''s rows is its lastModified until update_repo or import_repos folds it into the document';
+CREATE UNIQUE INDEX repo_users_entry_key ON gitproxy.repo_users (repo_seq, list, gitproxy.text_digest(name));
+COMMENT ON INDEX gitproxy.repo_users_entry_key IS 'one row per repo, list and name (a concurrent double add stores the name once, R7); the conflict target of the add/remove functions. Through the digest, so a name of any length fits';
+CREATE INDEX repo_users_order_idx ON gitproxy.repo_users (repo_seq, ord);
+COMMENT ON INDEX gitproxy.repo_users_order_idx IS 'a repo''s entries in list order: every repo read assembles its lists from it without sorting';
+
+SELECT pg_catalog.pg_extension_config_dump('gitproxy.repo_users', '');
+SELECT pg_catalog.pg_extension_config_dump('gitproxy.repo_users_ord_seq', '');
+
+CREATE FUNCTION gitproxy.repo_users_cascade() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'gps_repo_users_cascade'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION gitproxy.repo_users_cascade() IS
+  'Trigger on gitproxy.repos: AFTER DELETE FOR EACH ROW deletes the repo''s permission list rows (gitproxy.repo_users); AFTER TRUNCATE empties gitproxy.repo_users (so TRUNCATE gitproxy.repos still works alone, and a restarted seq finds no old entries). Refuses any other table (39P01).';
+REVOKE ALL ON FUNCTION gitproxy.repo_users_cascade() FROM PUBLIC;
+CREATE TRIGGER repos_users_cascade AFTER DELETE ON gitproxy.repos
+  FOR EACH ROW EXECUTE FUNCTION gitproxy.repo_users_cascade();
+CREATE TRIGGER repos_users_truncate AFTER TRUNCATE ON gitproxy.repos
+  FOR EACH STATEMENT EXECUTE FUNCTION gitproxy.repo_users_cascade();
+
+-- 1.0 data: every list entry becomes a row, in list order, and the lists of
+-- the documents are emptied.
+INSERT INTO gitproxy.repo_users (repo_seq, list, name)
+SELECT r.seq, l.list, l.name
+  FROM gitproxy.repos r
+ CROSS JOIN LATERAL (
+        SELECT 'p'::"char" AS list, e.name, e.o
+          FROM pg_catalog.jsonb_array_elements_text(r.doc OPERATOR(pg_catalog.#>) '{users,canPush}') WITH ORDINALITY AS e(name, o)
+        UNION ALL
+        SELECT 'a'::"char", e.name, e.o
+          FROM pg_catalog.jsonb_array_elements_text(r.doc OPERATOR(pg_catalog.#>) '{users,canAuthorise}') WITH ORDINALITY AS e(name, o)) l
+ ORDER BY r.seq, l.list, l.o
+    ON CONFLICT DO NOTHING;
+UPDATE gitproxy.repos r
+   SET doc = pg_catalog.jsonb_set(pg_catalog.jsonb_set(r.doc, '{users,canPush}', '[]'::jsonb), '{users,canAuthorise}', '[]'::jsonb)
+ WHERE r.doc OPERATOR(pg_catalog.#>) '{users,canPush}' OPERATOR(pg_catalog.<>) '[]'::jsonb
+    OR r.doc OPERATOR(pg_catalog.#>) '{users,canAuthorise}' OPERATOR(pg_catalog.<>) '[]'::jsonb;
+
+COMMENT ON TABLE gitproxy.repos IS
+  'git-proxy repos (contract §2.3), one row per repo. doc is the document without _id in stored jsonb form (U+FFFF escape, see README), every extra key kept, except that users.canPush and users.canAuthorise are always [] here: the lists live in gitproxy.repo_users (one row per entry), and the API returns them, lower-cased and distinct, in insertion order. Write through gitproxy.create_repo, update_repo, delete_repo, import_repos and the add_user_can_*/remove_user_can_* functions.';
+COMMENT ON CONSTRAINT repos_users_lists ON gitproxy.repos IS 'users.canPush and users.canAuthorise are always present as arrays (stored empty: the entries are rows of gitproxy.repo_users)';
+
+-- The view reads the rows (1.0 read the document's arrays); recreated,
+-- keeping its grants (e.g. grant_readonly's), as repo_activity above.
+DO $repo_permissions$
+DECLARE
+  acl aclitem[];
+  g record;
+BEGIN
+  SELECT c.relacl INTO acl FROM pg_catalog.pg_class c
+   WHERE c.oid OPERATOR(pg_catalog.=) 'gitproxy.repo_permissions'::pg_catalog.regclass;
+  DROP VIEW gitproxy.repo_permissions;
+  CREATE VIEW gitproxy.repo_permissions AS
+  SELECT r._id AS repo_id,
+         r.doc OPERATOR(pg_catalog.->>) 'project' AS project,
+         r.doc OPERATOR(pg_catalog.->>) 'name' AS name,
+         r.url,
+         u.name AS username,
+         CASE u.list WHEN 'p' THEN 'canPush'::pg_catalog.text ELSE 'canAuthorise'::pg_catalog.text END AS role
+    FROM gitproxy.repos r
+    JOIN gitproxy.repo_users u ON u.repo_seq OPERATOR(pg_catalog.=) r.seq AND u.live;
+
+  FOR g IN SELECT a.grantee, a.privilege_type, a.is_grantable
+             FROM pg_catalog.aclexplode(acl) a
+            WHERE a.grantee OPERATOR(pg_catalog.<>) a.grantor
+  LOOP
+    EXECUTE pg_catalog.format('GRANT %s ON gitproxy.repo_permissions TO %s%s', g.privilege_type,
+      CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+           ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+END
+$repo_permissions$;
+COMMENT ON VIEW gitproxy.repo_permissions IS
+  'Who may do what on which repo: one row per repo, user and role, role being canPush (users.canPush) or canAuthorise (users.canAuthorise); a user with both appears twice. Reads gitproxy.repo_users. Strings in stored form (see README).';
+COMMENT ON COLUMN gitproxy.repo_permissions.repo_id IS 'repo record id (_id)';
+COMMENT ON COLUMN gitproxy.repo_permissions.url IS 'repo url as registered (gitproxy.canonical_remote_url(url) is the repo_activity key)';
+COMMENT ON COLUMN gitproxy.repo_permissions.username IS 'a username listed in the repo''s permission list';
+COMMENT ON COLUMN gitproxy.repo_permissions.role IS 'canPush or canAuthorise';
+
+COMMENT ON FUNCTION gitproxy.add_user_can_push(text, text) IS
+  'Sink method addUserCanPush(_id, user). One atomic statement writing one row of gitproxy.repo_users, never the repo row: appends the lower-cased username to users.canPush and sets lastModified (ISO-8601, milliseconds, UTC) unless the list already holds it, in which case nothing is written (idempotent, lastModified unchanged). Concurrent edits of different users on one repo never wait for each other; two of the same user meet on its row, so none is lost and a name is never stored twice. Errors: 22004 NULL argument; P0002 "Repo not found" for an unknown or malformed id (nothing written); 22023 username containing U+FFFF.';
+COMMENT ON FUNCTION gitproxy.add_user_can_authorise(text, text) IS
+  'Sink method addUserCanAuthorise(_id, user). As add_user_can_push, for users.canAuthorise: lower-cased, idempotent without lastModified bump, atomic, one gitproxy.repo_users row. Errors: 22004 NULL argument; P0002 "Repo not found" (nothing written); 22023 username containing U+FFFF.';
+COMMENT ON FUNCTION gitproxy.remove_user_can_push(text, text) IS
+  'Sink method removeUserCanPush(_id, user). One atomic statement writing one row of gitproxy.repo_users (a tombstone carrying the time), never the repo row: removes the lower-cased username from users.canPush (the last removal leaves [], an absent name is not an error) and always sets lastModified (ISO-8601, milliseconds, UTC). Errors: 22004 NULL argument; P0002 "Repo not found" for an unknown or malformed id (nothing written).';
+COMMENT ON FUNCTION gitproxy.remove_user_can_authorise(text, text) IS
+  'Sink method removeUserCanAuthorise(_id, user). As remove_user_can_push, for users.canAuthorise: removed, lastModified always set, atomic, one gitproxy.repo_users row. Errors: 22004 NULL argument; P0002 "Repo not found" (nothing written).';
+COMMENT ON FUNCTION gitproxy.delete_user(text) IS
+  'Sink method deleteUser(username). Deletes the user with the lower-cased username (silent when none) and its SSH keys, and in the same statement removes that name from users.canPush and users.canAuthorise of every repo (its gitproxy.repo_users rows become tombstones; those repos'' lastModified is set), so a new user re-using the name inherits no rights. Deliberate difference: git-proxy''s backends leave the names in the lists. Errors: 22004 NULL.';

@@ -80,31 +80,52 @@ static const char repo_latest_fmt[] =
 /*
  * Dates the record lacks (l.dates, set to the current time by
  * import_repo_doc) are taken from the stored repo when it has them as
- * non-empty strings, so re-importing a file without dates changes nothing.
+ * non-empty strings (its lastModified as the API returns it: a list edit's
+ * stamp included), so re-importing a file without dates changes nothing.
+ * Documents are stored with empty lists; the entries become
+ * gitproxy.repo_users rows (repos.h): a replaced repo's rows that the record
+ * does not list are deleted and those it lists are written (revived, with
+ * ord in list order), two disjoint sets, so one statement does both.
  */
+#define REPO_ENTRY_ROWS \
+" rows AS (INSERT INTO gitproxy.repo_users AS u (repo_seq, list, name)" \
+"  SELECT m.seq, n.list, n.name FROM merged m JOIN latest l ON l.url = m.url" \
+"  CROSS JOIN LATERAL (" GPS_REPO_LIST_ROWS_SQL("l.stored_doc") ") n" \
+"  ORDER BY m.seq, n.list, n.o"
+
 static const char repo_replace_fmt[] =
 "WITH latest AS (%s), merged AS ("
 " INSERT INTO gitproxy.repos AS r (_id, doc)"
 " SELECT coalesce(l.record_id, e._id, gitproxy.import_new_id()),"
-"  l.stored_doc || l.dates || coalesce((SELECT jsonb_object_agg(k.key, k.value)"
-"   FROM jsonb_each(e.doc) k WHERE l.dates ? k.key"
-"   AND jsonb_typeof(k.value) = 'string' AND k.value <> '\"\"'::jsonb), '{}'::jsonb)"
+"  " GPS_REPO_STRIP_LISTS_SQL("l.stored_doc || l.dates || coalesce((SELECT jsonb_object_agg(k.key, k.value)"
+"   FROM jsonb_each(e.doc || " GPS_REPO_STAMP_SQL("e.seq") ") k WHERE l.dates ? k.key"
+"   AND jsonb_typeof(k.value) = 'string' AND k.value <> '\"\"'::jsonb), '{}'::jsonb)")
 " FROM latest l LEFT JOIN gitproxy.repos e ON e.url = l.url"
 " ORDER BY l.line_no"
 " ON CONFLICT ((gitproxy.text_digest(url))) DO UPDATE SET _id = EXCLUDED._id, doc = EXCLUDED.doc"
-" RETURNING r.xmax = 0 AS inserted"
-") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), 0::bigint"
+" RETURNING r.seq, r.url, r.xmax = 0 AS inserted"
+"), gone AS (DELETE FROM gitproxy.repo_users u USING merged m"
+"  WHERE u.repo_seq = m.seq AND NOT m.inserted AND NOT EXISTS (SELECT 1 FROM latest l"
+"  CROSS JOIN LATERAL (" GPS_REPO_LIST_ROWS_SQL("l.stored_doc") ") n"
+"  WHERE l.url = m.url AND n.list = u.list AND n.name = u.name)),"
+REPO_ENTRY_ROWS
+" ON CONFLICT (repo_seq, list, (gitproxy.text_digest(name)))"
+" DO UPDATE SET live = true, stamp = NULL, ord = EXCLUDED.ord)"
+" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), 0::bigint"
 " FROM merged";
 
 /* default: new urls are inserted, stored repos left as they are */
 static const char repo_insert_fmt[] =
 "WITH latest AS (%s), merged AS ("
 " INSERT INTO gitproxy.repos AS r (_id, doc)"
-" SELECT coalesce(l.record_id, gitproxy.import_new_id()), l.stored_doc || l.dates"
+" SELECT coalesce(l.record_id, gitproxy.import_new_id()), "
+GPS_REPO_STRIP_LISTS_SQL("l.stored_doc || l.dates")
 " FROM latest l ORDER BY l.line_no"
 " ON CONFLICT ((gitproxy.text_digest(url))) DO NOTHING"
-" RETURNING 1"
-") SELECT (SELECT count(*) FROM merged), 0::bigint,"
+" RETURNING r.seq, r.url"
+"),"
+REPO_ENTRY_ROWS ")"
+" SELECT (SELECT count(*) FROM merged), 0::bigint,"
 " (SELECT count(*) FROM latest) - (SELECT count(*) FROM merged)";
 
 /* A row of the converter's OUT parameters; NULL pointers are SQL NULL. */

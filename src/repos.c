@@ -53,10 +53,18 @@ static GpsPlan get_repo_by_id_plan = {
 	1, {TEXTOID}
 };
 
-/* $1 _id, $2 document as given, $3 normalised users and dates */
+/*
+ * $1 _id, $2 document as given, $3 normalised users and dates.  The document
+ * is stored with empty lists (its entries become gitproxy.repo_users rows
+ * through insert_rows_plan, in a statement of their own so that a refused
+ * repo fails on gitproxy.repos alone); the result is the repo as given, then
+ * its seq.
+ */
+#define CREATE_DOC "(($2 - '_id') || $3)"
 static GpsPlan insert_repo_plan = {
-	"INSERT INTO gitproxy.repos AS r (_id, doc) VALUES ($1, ($2 - '_id') || $3) "
-	"ON CONFLICT DO NOTHING RETURNING " GPS_REPO_DOC_SQL,
+	"INSERT INTO gitproxy.repos AS r (_id, doc) "
+	"VALUES ($1, " GPS_REPO_STRIP_LISTS_SQL(CREATE_DOC) ") "
+	"ON CONFLICT DO NOTHING RETURNING " CREATE_DOC " || pg_catalog.jsonb_build_object('_id', $1), r.seq",
 	3, {TEXTOID, JSONBOID, JSONBOID}
 };
 
@@ -78,6 +86,50 @@ static GpsPlan update_repo_plan = {
 	"UPDATE gitproxy.repos r SET doc = ((r.doc - $2) || ($3 - '{_id,$unset}'::text[])) || $4 "
 	"WHERE r._id = $1",
 	4, {TEXTOID, TEXTARRAYOID, JSONBOID, JSONBOID}
+};
+
+/*
+ * An update that replaces the lists or sets or removes lastModified first
+ * locks the repo row FOR UPDATE, which waits for the list edits in progress
+ * (they hold KEY SHARE) and makes new ones wait, as the single row did in
+ * 1.0; then, in a new statement (so that it sees what they committed), it
+ * folds the lastModified the edits set into the document before applying
+ * the patch.  $1 _id.
+ */
+static GpsPlan lock_repo_plan = {
+	"SELECT r.seq FROM gitproxy.repos r WHERE r._id = $1 FOR UPDATE",
+	1, {TEXTOID}
+};
+
+/* As update_repo_plan, folding the edits' lastModified first.  $5 seq */
+static GpsPlan update_repo_fold_plan = {
+	"UPDATE gitproxy.repos r SET doc = " GPS_REPO_STRIP_LISTS_SQL(
+		"(((r.doc || " GPS_REPO_STAMP_SQL("r.seq") ") - $2) || ($3 - '{_id,$unset}'::text[])) || $4") " "
+	"WHERE r.seq = $5",
+	5, {TEXTOID, TEXTARRAYOID, JSONBOID, JSONBOID, INT8OID}
+};
+
+/* New lists: the repo's rows replaced by those of $2 (normalised users).  $1 seq */
+static GpsPlan clear_rows_plan = {
+	"DELETE FROM gitproxy.repo_users u WHERE u.repo_seq = $1",
+	1, {INT8OID}
+};
+
+static GpsPlan insert_rows_plan = {
+	"INSERT INTO gitproxy.repo_users (repo_seq, list, name) "
+	"SELECT $1, e.list, e.name FROM (" GPS_REPO_LIST_ROWS_SQL("$2") ") e ORDER BY e.list, e.o",
+	2, {INT8OID, JSONBOID}
+};
+
+/* Same lists, lastModified folded: the stamps are spent.  $1 seq */
+static GpsPlan drop_tombstones_plan = {
+	"DELETE FROM gitproxy.repo_users u WHERE u.repo_seq = $1 AND NOT u.live",
+	1, {INT8OID}
+};
+
+static GpsPlan clear_stamps_plan = {
+	"UPDATE gitproxy.repo_users u SET stamp = NULL WHERE u.repo_seq = $1 AND u.stamp IS NOT NULL",
+	1, {INT8OID}
 };
 
 static GpsPlan delete_repo_plan = {
@@ -344,13 +396,19 @@ gps_get_repos(PG_FUNCTION_ARGS)
 
 	gps_filter_init(&f);
 	if (query != NULL)
-		gps_filter_compile(&f, query, "r.doc", repo_columns, lengthof(repo_columns),
+		gps_filter_compile(&f, query, "a.doc", repo_columns, lengthof(repo_columns),
 						   repo_lowercase_keys);
 	else
 		appendStringInfoString(&f.sql, "true");
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT " GPS_REPO_DOC_SQL " FROM gitproxy.repos r "
+	/*
+	 * Conditions no column answers test the document as callers see it
+	 * (lists and lastModified included); OFFSET 0 keeps it computed once a
+	 * row, and the column tests still drive the scan of gitproxy.repos.
+	 */
+	appendStringInfo(&sql, "SELECT a.doc FROM gitproxy.repos r "
+					 "CROSS JOIN LATERAL (SELECT " GPS_REPO_DOC_SQL " AS doc OFFSET 0) a "
 					 "WHERE %s ORDER BY r.seq", f.sql.data);
 	gps_stream_docs(fcinfo, sql.data, f.nargs, f.argtypes, f.values, f.nulls);
 	return (Datum) 0;
@@ -449,7 +507,16 @@ gps_create_repo(PG_FUNCTION_ARGS)
 	values[2] = JsonbPGetDatum(fix);
 	SPI_connect();
 	result = gps_plan_fetch_json(&insert_repo_plan, values, NULL, false, caller);
-	if (result == NULL)
+	if (result != NULL)
+	{
+		bool		isnull;
+		Datum		rows[2];
+
+		rows[0] = gps_spi_getdatum(0, 2, &isnull);
+		rows[1] = values[2];
+		gps_plan_exec(&insert_rows_plan, rows, NULL, false, 0);
+	}
+	else
 	{
 		bool		url_hit = false;
 		bool		id_hit = false;
@@ -501,10 +568,12 @@ gps_update_repo(PG_FUNCTION_ARGS)
 	GpsPatch	p;
 	GpsObjBuilder b;
 	JsonbValue	users;
+	JsonbValue	lm;
 	List	   *unset = NIL;
 	ListCell   *lc;
 	char	   *url;
-	Datum		values[4];
+	bool		new_lists = false;
+	Datum		values[5];
 
 	gps_patch_parse(patch, &p, "repo", protected_keys);
 	gps_repo_check(patch, &p);
@@ -513,9 +582,15 @@ gps_update_repo(PG_FUNCTION_ARGS)
 
 	gps_obj_begin(&b);
 	if (gps_jsonb_get(patch, "users", &users))
+	{
 		gps_repo_add_users(&b, &users);
+		new_lists = true;
+	}
 	else if (gps_list_has(p.unset, "users"))
+	{
 		gps_repo_add_users(&b, NULL);
+		new_lists = true;
+	}
 	foreach(lc, p.unset)
 		if (strcmp((const char *) lfirst(lc), "users") != 0)
 			unset = lappend(unset, lfirst(lc));
@@ -538,7 +613,31 @@ gps_update_repo(PG_FUNCTION_ARGS)
 	values[1] = gps_text_array(unset);
 	values[2] = JsonbPGetDatum(patch);
 	values[3] = JsonbPGetDatum(gps_obj_end(&b));
-	gps_plan_exec(&update_repo_plan, values, NULL, false, 0);
+	if (!new_lists && !gps_jsonb_get(patch, "lastModified", &lm) &&
+		!gps_list_has(p.unset, "lastModified"))
+		gps_plan_exec(&update_repo_plan, values, NULL, false, 0);
+	else if (gps_plan_exec(&lock_repo_plan, values, NULL, false, 0) == 1)
+	{
+		bool		isnull;
+		Datum		seq = gps_spi_getdatum(0, 1, &isnull);
+
+		values[4] = seq;
+		gps_plan_exec(&update_repo_fold_plan, values, NULL, false, 0);
+		if (new_lists)
+		{
+			Datum		rows[2];
+
+			rows[0] = seq;
+			rows[1] = values[3];
+			gps_plan_exec(&clear_rows_plan, &seq, NULL, false, 0);
+			gps_plan_exec(&insert_rows_plan, rows, NULL, false, 0);
+		}
+		else
+		{
+			gps_plan_exec(&drop_tombstones_plan, &seq, NULL, false, 0);
+			gps_plan_exec(&clear_stamps_plan, &seq, NULL, false, 0);
+		}
+	}
 	SPI_finish();
 	PG_RETURN_VOID();
 }

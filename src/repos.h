@@ -1,24 +1,57 @@
 /*
  * repos.h
  *     SQL fragments shared by the repo functions (repos.c), the permission
- *     list functions (repo_permissions.c) and delete_user (users.c), and the
+ *     list functions (repo_permissions.c), delete_user (users.c) and
+ *     import_repos (import_users_repos.c), and the
  *     document normalisation shared by create_repo and import_repos.
  */
 #ifndef GPS_REPOS_H
 #define GPS_REPOS_H
 
-/* A repo row `r` as the document callers see: the stored doc plus _id. */
-#define GPS_REPO_DOC_SQL "r.doc || pg_catalog.jsonb_build_object('_id', r._id)"
+/*
+ * A repo row `r` as the document callers see: the stored doc plus _id, its
+ * permission lists assembled from gitproxy.repo_users (the live rows in ord
+ * order; the stored doc holds them as []) and, when an add or remove set it
+ * since the document was last written, the lastModified of the latest such
+ * edit (the greatest stamp).  One aggregate over the repo's rows, read in
+ * list order from repo_users_order_idx (no sort).  Every repo reader uses it.
+ */
+#define GPS_REPO_DOC_SQL \
+	"(SELECT r.doc || pg_catalog.jsonb_build_object('_id', r._id, 'users', (r.doc -> 'users') || " \
+	"pg_catalog.jsonb_build_object(" \
+	"'canPush', COALESCE(pg_catalog.jsonb_agg(l.name) FILTER (WHERE l.live AND l.list = 'p'), '[]'::pg_catalog.jsonb), " \
+	"'canAuthorise', COALESCE(pg_catalog.jsonb_agg(l.name) FILTER (WHERE l.live AND l.list = 'a'), '[]'::pg_catalog.jsonb))) " \
+	"|| CASE WHEN pg_catalog.max(l.stamp) IS NULL THEN '{}'::pg_catalog.jsonb " \
+	"ELSE pg_catalog.jsonb_build_object('lastModified', pg_catalog.max(l.stamp)) END " \
+	"FROM (SELECT u.list, u.name, u.live, u.stamp FROM gitproxy.repo_users u " \
+	"WHERE u.repo_seq = r.seq ORDER BY u.ord) l)"
 
 /*
- * Permission list `list` (canPush or canAuthorise) of repo row `r` without
- * any element equal to the JSON string `val` (a text expression), keeping
- * the order of the others; [] when nothing is left.
+ * {"lastModified": <greatest stamp>} of the list rows of the repo whose seq
+ * is `seq`, {} when no edit stamped one: folded into the document by the
+ * writers that replace the rows or set lastModified (update_repo,
+ * import_repos).
  */
-#define GPS_LIST_WITHOUT_SQL(list, val) \
-	"(SELECT COALESCE(pg_catalog.jsonb_agg(e.v ORDER BY e.o), '[]'::pg_catalog.jsonb)" \
-	" FROM pg_catalog.jsonb_array_elements(r.doc #> '{users," list "}') WITH ORDINALITY AS e(v, o)" \
-	" WHERE e.v <> pg_catalog.to_jsonb(" val "::pg_catalog.text))"
+#define GPS_REPO_STAMP_SQL(seq) \
+	"(SELECT CASE WHEN pg_catalog.max(u.stamp) IS NULL THEN '{}'::pg_catalog.jsonb " \
+	"ELSE pg_catalog.jsonb_build_object('lastModified', pg_catalog.max(u.stamp)) END " \
+	"FROM gitproxy.repo_users u WHERE u.repo_seq = " seq ")"
+
+/* Document expression `d` with both permission lists emptied, as stored. */
+#define GPS_REPO_STRIP_LISTS_SQL(d) \
+	"pg_catalog.jsonb_set(pg_catalog.jsonb_set(" d ", '{users,canPush}', '[]'::pg_catalog.jsonb), " \
+	"'{users,canAuthorise}', '[]'::pg_catalog.jsonb)"
+
+/*
+ * The entries of the (normalised) lists of document expression `d` as rows
+ * (list "char", name text, o bigint): gitproxy.repo_users rows to insert in
+ * ORDER BY list, o, so that ord follows list order.
+ */
+#define GPS_REPO_LIST_ROWS_SQL(d) \
+	"SELECT 'p'::pg_catalog.\"char\" AS list, e.name, e.o " \
+	"FROM pg_catalog.jsonb_array_elements_text(" d " #> '{users,canPush}') WITH ORDINALITY AS e(name, o) " \
+	"UNION ALL SELECT 'a'::pg_catalog.\"char\", e.name, e.o " \
+	"FROM pg_catalog.jsonb_array_elements_text(" d " #> '{users,canAuthorise}') WITH ORDINALITY AS e(name, o)"
 
 #include "doc_util.h"
 

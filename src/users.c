@@ -107,17 +107,17 @@ static GpsPlan update_user_plan = {
 
 /*
  * Delete the user and take the name off every repo's permission lists, in
- * one statement (so in one transaction).  $1 lower-cased username, $2
- * lastModified for the repos that change.
+ * one statement (so in one transaction): its gitproxy.repo_users rows become
+ * tombstones stamped with lastModified (repo_permissions.c), under a KEY
+ * SHARE lock of their repos as a list edit takes.  $1 lower-cased username,
+ * $2 lastModified for the repos that change.
  */
 static GpsPlan delete_user_plan = {
-	"WITH d AS (DELETE FROM gitproxy.users u WHERE u.username = $1 RETURNING u._id) "
-	"UPDATE gitproxy.repos r SET doc = jsonb_set(jsonb_set(r.doc, "
-	"'{users,canPush}', " GPS_LIST_WITHOUT_SQL("canPush", "$1") "), "
-	"'{users,canAuthorise}', " GPS_LIST_WITHOUT_SQL("canAuthorise", "$1") ") "
-	"|| jsonb_build_object('lastModified', $2) "
-	"WHERE (r.doc #> '{users,canPush}') @> jsonb_build_array($1) "
-	"OR (r.doc #> '{users,canAuthorise}') @> jsonb_build_array($1)",
+	"WITH d AS (DELETE FROM gitproxy.users u WHERE u.username = $1 RETURNING u._id), "
+	"k AS (SELECT r.seq FROM gitproxy.repos r WHERE r.seq IN "
+	"(SELECT l.repo_seq FROM gitproxy.repo_users l WHERE l.name = $1 AND l.live) FOR KEY SHARE) "
+	"UPDATE gitproxy.repo_users l SET live = false, stamp = $2 FROM k "
+	"WHERE l.repo_seq = k.seq AND l.name = $1 AND l.live",
 	2, {TEXTOID, TEXTOID}
 };
 

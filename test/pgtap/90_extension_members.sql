@@ -84,6 +84,7 @@ SELECT set_eq(
     'function gitproxy.remove_user_can_authorise(text,text)',
     'function gitproxy.remove_user_can_push(text,text)',
     'function gitproxy.repo_activity_read_only()',
+    'function gitproxy.repo_users_cascade()',
     'function gitproxy.review_mode()',
     'function gitproxy.session_all()',
     'function gitproxy.session_clear()',
@@ -103,6 +104,7 @@ SELECT set_eq(
     'function gitproxy.write_audit(json)',
     'schema gitproxy',
     'sequence gitproxy.decision_log_log_id_seq',
+    'sequence gitproxy.repo_users_ord_seq',
     'sequence gitproxy.repos_seq_seq',
     'sequence gitproxy.users_seq_seq',
     'table gitproxy.decision_log',
@@ -110,6 +112,7 @@ SELECT set_eq(
     'table gitproxy.migrations',
     'table gitproxy.pushes',
     'table gitproxy.repo_push_rollups',
+    'table gitproxy.repo_users',
     'table gitproxy.repos',
     'table gitproxy.sessions',
     'table gitproxy.settings',
@@ -120,7 +123,7 @@ SELECT set_eq(
     'view gitproxy.repo_activity',
     'view gitproxy.repo_permissions'
   ]::text[],
-  'extension gitproxy_sink has exactly its 87 member objects');
+  'extension gitproxy_sink has exactly its 90 member objects');
 
 -- an implicit member type is the row type of a member table or view, or the
 -- array type of a member type or of such a row type
@@ -138,11 +141,11 @@ SELECT is_empty(
 
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'gitproxy'::pg_catalog.regnamespace),
-          69,
+          70,
           'schema gitproxy holds no function outside the extension');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_class c
             WHERE c.relnamespace = 'gitproxy'::pg_catalog.regnamespace AND c.relkind IN ('r', 'v', 'S', 'm', 'p')),
-          17,
+          19,
           'schema gitproxy holds no table, view or sequence outside the extension');
 
 SELECT * FROM finish();
